@@ -1,0 +1,25 @@
+{#- Cross-database helpers (no dbt deps here: the hub is out of reach). -#}
+
+{#- A local wall-clock timestamp in `tz` -> naive UTC timestamp. Same SQL on DuckDB and Postgres. -#}
+{% macro local_to_utc(local_ts, tz) -%}
+    (({{ local_ts }}) at time zone {{ tz }}) at time zone 'UTC'
+{%- endmacro %}
+
+{#- American odds -> implied probability (with the book's vig still in). -#}
+{% macro american_to_prob(odds) -%}
+    case
+        when {{ odds }} is null then null
+        when {{ odds }} < 0 then (-1.0 * {{ odds }}) / ((-1.0 * {{ odds }}) + 100.0)
+        else 100.0 / ({{ odds }} + 100.0)
+    end
+{%- endmacro %}
+
+{#- Blank text -> null, then cast. Staging validates types here once. -#}
+{% macro cast_blank(column, type) -%}
+    cast(nullif(trim({{ column }}), '') as {{ type }})
+{%- endmacro %}
+
+{#- round(double, n) exists on DuckDB but not on Postgres: go through numeric on both. -#}
+{% macro round_to(expression, digits) -%}
+    cast(round(cast({{ expression }} as numeric), {{ digits }}) as double precision)
+{%- endmacro %}

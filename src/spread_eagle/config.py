@@ -1,0 +1,99 @@
+"""One Settings object: everything configurable comes from the environment (and an optional .env).
+
+No other module reads the environment; they are handed a Settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "duckdb:///data/spread_eagle.duckdb"
+PACKAGE_DIR = Path(__file__).resolve().parent
+BUNDLED_GAMES_FILE = PACKAGE_DIR / "data" / "nflverse_games.csv"
+
+ScheduleProvider = Literal["replay", "espn", "nflverse"]
+OddsProvider = Literal["replay", "odds_api", "espn", "nflverse"]
+ResultsProvider = Literal["replay", "odds_api", "espn", "nflverse"]
+LlmProvider = Literal["offline", "openai", "anthropic", "ollama"]
+
+
+class Settings(BaseSettings):
+    """Spread Eagle's configuration. Field names map to `SPREAD_EAGLE_<NAME>` variables."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SPREAD_EAGLE_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    env: str = Field("local", description="Environment name recorded on every run (dev, local, prod).")
+    database_url: str = Field(DEFAULT_DATABASE_URL, description="duckdb:///relative.duckdb, duckdb:////absolute.duckdb or postgresql://...")
+    games_file: Path | None = Field(None, description="An nflverse-format games CSV to replay instead of the bundled one.")
+    league: str = Field("nfl", description="Default league.")
+    schedule_provider: ScheduleProvider = "replay"
+    odds_provider: OddsProvider = "replay"
+    results_provider: ResultsProvider = "replay"
+    odds_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("ODDS_API_KEY", "SPREAD_EAGLE_ODDS_API_KEY")
+    )
+    odds_api_base_url: str = "https://api.the-odds-api.com"
+    espn_base_url: str = "https://site.api.espn.com"
+    llm_provider: LlmProvider = "offline"
+    llm_model: str | None = None
+    llm_base_url: str | None = None
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_API_KEY", "SPREAD_EAGLE_OPENAI_API_KEY")
+    )
+    anthropic_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("ANTHROPIC_API_KEY", "SPREAD_EAGLE_ANTHROPIC_API_KEY")
+    )
+    model_name: str = Field("ratings", description="The model whose predictions the run publishes.")
+    log_dir: Path = Field(Path("logs"), description="Where the JSON-lines run logs go.")
+    dbt_threads: int = Field(2, ge=1, le=16)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("duckdb://", "postgresql://", "postgres://", "postgresql+psycopg://")):
+            raise ValueError(
+                "SPREAD_EAGLE_DATABASE_URL must start with duckdb:/// or postgresql:// "
+                f"(got a URL starting with {value.split(':', 1)[0]!r})"
+            )
+        return value
+
+    @property
+    def resolved_games_file(self) -> Path:
+        return self.games_file or BUNDLED_GAMES_FILE
+
+    def redacted(self) -> dict[str, object]:
+        """Settings as a dict that is safe to print: secrets and URL passwords masked."""
+        from spread_eagle.redact import redact_url
+
+        out: dict[str, object] = {}
+        for name, value in self.model_dump().items():
+            if isinstance(value, SecretStr):
+                out[name] = "**********" if value.get_secret_value() else None
+            elif name == "database_url":
+                out[name] = redact_url(str(value))
+            elif isinstance(value, Path):
+                out[name] = str(value)
+            else:
+                out[name] = value
+        return out
+
+    def secrets(self) -> list[str]:
+        """Every secret value in force, for the log and error redaction filter."""
+        values = [self.odds_api_key, self.openai_api_key, self.anthropic_api_key]
+        found = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+        from spread_eagle.redact import url_password
+
+        password = url_password(self.database_url)
+        if password:
+            found.append(password)
+        return found

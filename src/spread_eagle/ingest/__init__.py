@@ -1,0 +1,1 @@
+"""Ingestion: providers fetch payloads, raw storage keeps them verbatim, parsers land their rows."""

@@ -1,0 +1,1 @@
+"""Parsers turn one verbatim payload into rows of its source's raw table, quarantining the rest."""

@@ -1,0 +1,107 @@
+"""The nflverse games CSV (also what the replay provider serves), into raw.nflverse_game.
+
+Values are landed as the text the source sent; staging casts and converts them (including the
+spread sign). Here we only decide whether a row is usable at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+
+from spread_eagle.ingest.payload import ExpectedGame, ParsedPayload, Payload, QuarantinedRecord
+from spread_eagle.leagues import League
+
+COLUMNS = [
+    "game_id", "season", "game_type", "week", "gameday", "weekday", "gametime", "away_team", "away_score",
+    "home_team", "home_score", "location", "result", "total", "overtime", "old_game_id", "gsis",
+    "nfl_detail_id", "pfr", "pff", "espn", "ftn", "away_rest", "home_rest", "away_moneyline",
+    "home_moneyline", "spread_line", "away_spread_odds", "home_spread_odds", "total_line", "under_odds",
+    "over_odds", "div_game", "roof", "surface", "temp", "wind", "away_qb_id", "home_qb_id", "away_qb_name",
+    "home_qb_name", "away_coach", "home_coach", "referee", "stadium_id", "stadium",
+]
+REQUIRED = ["game_id", "season", "game_type", "week", "gameday", "away_team", "home_team"]
+NUMERIC = ["season", "week", "away_score", "home_score", "away_moneyline", "home_moneyline", "spread_line",
+           "total_line", "away_spread_odds", "home_spread_odds", "under_odds", "over_odds", "temp", "wind"]
+MAX_ABS_SPREAD = 60.0
+
+
+def kickoff_local(row: dict[str, str]) -> datetime:
+    """nflverse gives the US-Eastern date and 24h time (no time at all for 1999: assume 1 pm)."""
+    return datetime.fromisoformat(f"{row['gameday']}T{row.get('gametime') or '13:00'}")
+
+
+def _row_problem(row: dict[str, str], league: League) -> str | None:
+    for name in REQUIRED:
+        if not (row.get(name) or "").strip():
+            return f"missing {name}"
+    for side in ("home_team", "away_team"):
+        if league.team_id(row[side]) is None:
+            return f"unknown team {row[side]!r} in {side}"
+    if league.team_id(row["home_team"]) == league.team_id(row["away_team"]):
+        return "home and away are the same team"
+    try:
+        date.fromisoformat(row["gameday"])
+        kickoff_local(row)
+    except ValueError:
+        return f"bad gameday/gametime {row.get('gameday')!r} {row.get('gametime')!r}"
+    for name in NUMERIC:
+        value = (row.get(name) or "").strip()
+        if value:
+            try:
+                float(value)
+            except ValueError:
+                return f"{name} is not a number: {value!r}"
+    spread = (row.get("spread_line") or "").strip()
+    if spread and abs(float(spread)) > MAX_ABS_SPREAD:
+        return f"spread_line {spread} is outside +/-{MAX_ABS_SPREAD:g}"
+    for name in ("home_moneyline", "away_moneyline"):
+        value = (row.get(name) or "").strip()
+        if value and -100 < float(value) < 100:
+            return f"{name} {value} is not valid American odds"
+    return None
+
+
+def parse_games_csv(payload: Payload, league: League) -> ParsedPayload:
+    parsed = ParsedPayload(table="raw.nflverse_game", columns=list(COLUMNS))
+    text = payload.body.lstrip("\ufeff")
+    if not text.strip():
+        parsed.quarantined.append(QuarantinedRecord(payload.source, "empty body", payload.body[:2000]))
+        return parsed
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+    if missing:
+        parsed.quarantined.append(QuarantinedRecord(
+            payload.source, f"not an nflverse games CSV: header lacks {', '.join(missing)}", text[:2000]))
+        return parsed
+    seen: set[str] = set()
+    for line_no, row in enumerate(reader, start=2):
+        raw_line = ",".join(row.get(c) or "" for c in (reader.fieldnames or []))
+        if None in row:  # more cells than header columns
+            parsed.quarantined.append(QuarantinedRecord(payload.source, "row has more cells than the header", raw_line, f"line {line_no}"))
+            continue
+        problem = _row_problem(row, league)
+        game_id = row.get("game_id") or f"line {line_no}"
+        if problem is None and game_id in seen:
+            problem = f"duplicate game_id {game_id}"
+        if problem:
+            parsed.quarantined.append(QuarantinedRecord(payload.source, problem, raw_line, game_id))
+            continue
+        seen.add(game_id)
+        parsed.rows.append([(row.get(c) or None) for c in COLUMNS])
+    return parsed
+
+
+def expected_games(parsed: ParsedPayload, league: League, source: str) -> list[ExpectedGame]:
+    index = {c: i for i, c in enumerate(parsed.columns)}
+    out = []
+    for row in parsed.rows:
+        local = kickoff_local({"gameday": row[index["gameday"]], "gametime": row[index["gametime"]] or ""})
+        out.append(ExpectedGame(
+            source=source,
+            home_team=league.team_id(row[index["home_team"]]) or row[index["home_team"]],
+            away_team=league.team_id(row[index["away_team"]]) or row[index["away_team"]],
+            kickoff_at=local.replace(tzinfo=league.tz),
+        ))
+    return out

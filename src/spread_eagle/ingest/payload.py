@@ -1,0 +1,64 @@
+"""What a provider hands to raw storage: one response, verbatim, with where and when it came from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Payload:
+    source: str
+    endpoint: str
+    body: str
+    fetched_at: datetime
+    content_type: str = "application/json"
+    params: dict[str, Any] = field(default_factory=dict)  # secrets already removed by the client
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.body.encode("utf-8")).hexdigest()
+
+    @property
+    def request_params(self) -> str:
+        return json.dumps(self.params, sort_keys=True, default=str)
+
+    @property
+    def payload_id(self) -> str:
+        """Same source, request and bytes -> same id, so a repeated fetch is stored once."""
+        key = "\x1f".join([self.source, self.endpoint, self.request_params, self.content_hash])
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class QuarantinedRecord:
+    """A record (or a whole payload) that could not be used, and why."""
+
+    source: str
+    reason: str
+    record: str
+    record_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class ExpectedGame:
+    """A game the schedule says is on the date; validation checks it reaches fct__game."""
+
+    source: str
+    home_team: str
+    away_team: str
+    kickoff_at: datetime | None
+
+
+@dataclass
+class ParsedPayload:
+    """Rows a parser lands in its source's raw table, plus what it could not use."""
+
+    table: str
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+    quarantined: list[QuarantinedRecord] = field(default_factory=list)
+    expected_games: list[ExpectedGame] = field(default_factory=list)

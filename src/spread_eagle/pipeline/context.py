@@ -1,0 +1,53 @@
+"""What every step is handed: the run's identity, its clock, its league, settings and warehouse."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from spread_eagle.config import Settings
+from spread_eagle.leagues import League
+from spread_eagle.warehouse import Warehouse
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def default_as_of(run_date: date, league: League, now: datetime | None = None) -> datetime:
+    """The run's clock when --as-of is not given.
+
+    For a date already past: 06:00 league time the next morning, when every game of the date is
+    final, so re-running a past date is deterministic. For today or a future date: now.
+    """
+    now = now or datetime.now(UTC)
+    morning_after = datetime.combine(run_date + timedelta(days=1), time(6, 0), tzinfo=league.tz).astimezone(UTC)
+    return morning_after if morning_after <= now else now.replace(microsecond=0)
+
+
+@dataclass
+class StepOutcome:
+    """What a step reports to the ledger."""
+
+    counts: dict[str, Any] = field(default_factory=dict)
+    model_version: str | None = None
+    dbt_status: str | None = None
+    llm_status: str | None = None
+    detail: str | None = None
+
+
+@dataclass
+class RunContext:
+    run_id: str
+    league: League
+    run_date: date
+    as_of: datetime
+    settings: Settings
+    warehouse: Warehouse
+
+    @property
+    def env(self) -> str:
+        return self.settings.env

@@ -1,0 +1,142 @@
+"""The baseline "ratings" model: recency-weighted ridge team ratings for margin and scoring,
+blended with the market's own number, turned into probabilities with the league's margin spread.
+
+A step is a function of its inputs: `fit` takes finished games, `predict` takes feature rows;
+neither touches the warehouse, so both are tested on plain lists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from spread_eagle.leagues import League
+from spread_eagle.predict.probability import BREAK_EVEN_AT_MINUS_110, format_line, normal_cdf
+
+MODEL_NAME = "ratings"
+MODEL_SEMVER = "1.0.0"
+
+
+def model_version(league: League) -> str:
+    """Name, code version and a hash of the league constants it uses: change either, new version."""
+    constants = {"ratings": league.ratings, "home_field_points": league.home_field_points,
+                 "margin_sd": league.margin_sd, "total_sd": league.total_sd}
+    digest = hashlib.sha256(json.dumps(constants, sort_keys=True).encode()).hexdigest()[:8]
+    return f"{MODEL_NAME}-{MODEL_SEMVER}+{league.league}.{digest}"
+
+
+@dataclass(frozen=True)
+class FinishedGame:
+    game_date: date
+    home_team_id: str
+    away_team_id: str
+    is_neutral_site: bool
+    home_score: int
+    away_score: int
+
+
+@dataclass(frozen=True)
+class Prediction:
+    game_id: str
+    margin_home: float
+    total: float
+    p_home_win: float
+    p_home_cover: float | None
+    p_over: float | None
+    spread_home: float | None
+    total_line: float | None
+    edge: float | None
+    play: str | None
+
+
+@dataclass
+class FittedRatings:
+    margin: dict[str, float]
+    scoring: dict[str, float]
+    mean_total: float
+    games: int
+
+
+class RatingsModel:
+    name = MODEL_NAME
+
+    def __init__(self, league: League) -> None:
+        self.league = league
+        self.version = model_version(league)
+        self.params = league.ratings
+
+    def fit(self, games: Sequence[FinishedGame], as_of_date: date) -> FittedRatings:
+        """Ridge ratings on games strictly before `as_of_date`, weighted by recency."""
+        usable = [g for g in games if g.game_date < as_of_date]
+        teams = sorted({g.home_team_id for g in usable} | {g.away_team_id for g in usable})
+        if not usable:
+            return FittedRatings({}, {}, self.league.typical_total, 0)
+        index = {team: i for i, team in enumerate(teams)}
+        n = len(usable)
+        x = np.zeros((n, len(teams)))
+        x_sum = np.zeros((n, len(teams)))
+        margin = np.zeros(n)
+        total = np.zeros(n)
+        weight = np.zeros(n)
+        half_life = float(self.params["half_life_days"])
+        for row, game in enumerate(usable):
+            h, a = index[game.home_team_id], index[game.away_team_id]
+            x[row, h], x[row, a] = 1.0, -1.0
+            x_sum[row, h], x_sum[row, a] = 1.0, 1.0
+            home_edge = 0.0 if game.is_neutral_site else self.league.home_field_points
+            margin[row] = (game.home_score - game.away_score) - home_edge
+            total[row] = game.home_score + game.away_score
+            weight[row] = 0.5 ** ((as_of_date - game.game_date).days / half_life)
+        ridge = float(self.params["ridge"]) * np.eye(len(teams))
+        mean_total = float(np.average(total, weights=weight))
+        margin_ratings = np.linalg.solve(x.T @ (weight[:, None] * x) + ridge, x.T @ (weight * margin))
+        scoring = np.linalg.solve(x_sum.T @ (weight[:, None] * x_sum) + ridge,
+                                  x_sum.T @ (weight * (total - mean_total)))
+        return FittedRatings(
+            margin={t: float(margin_ratings[i]) for t, i in index.items()},
+            scoring={t: float(scoring[i]) for t, i in index.items()},
+            mean_total=mean_total,
+            games=n,
+        )
+
+    def predict(self, fitted: FittedRatings, features: Sequence[dict[str, Any]]) -> list[Prediction]:
+        """One prediction per feature row (a feat__game row), in the order given."""
+        w = float(self.params["market_weight"])
+        out = []
+        for f in features:
+            home, away = f["home_team_id"], f["away_team_id"]
+            home_edge = 0.0 if f["is_neutral_site"] else self.league.home_field_points
+            rating_margin = fitted.margin.get(home, 0.0) - fitted.margin.get(away, 0.0) + home_edge
+            rating_total = fitted.mean_total + fitted.scoring.get(home, 0.0) + fitted.scoring.get(away, 0.0)
+            spread, total_line = f.get("spread_home_close"), f.get("total_close")
+            margin = rating_margin if spread is None else w * (-spread) + (1 - w) * rating_margin
+            total = rating_total if total_line is None else w * total_line + (1 - w) * rating_total
+            margin, total = round(margin, 1), round(total, 1)
+            p_cover = p_over = edge = None
+            play = None
+            if spread is not None:
+                p_cover = round(normal_cdf((margin + spread) / self.league.margin_sd), 3)
+                edge = round(max(p_cover, 1 - p_cover) - BREAK_EVEN_AT_MINUS_110, 3)
+                if edge > 0:
+                    play = f"{home} {format_line(spread)}" if p_cover > 0.5 else f"{away} {format_line(-spread)}"
+            if total_line is not None:
+                p_over = round(normal_cdf((total - total_line) / self.league.total_sd), 3)
+            out.append(Prediction(
+                game_id=f["game_id"],
+                margin_home=margin,
+                total=total,
+                p_home_win=round(normal_cdf(margin / self.league.margin_sd), 3),
+                p_home_cover=p_cover,
+                p_over=p_over,
+                spread_home=spread,
+                total_line=total_line,
+                edge=edge,
+                play=play,
+            ))
+        return out

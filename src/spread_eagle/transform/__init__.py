@@ -1,0 +1,1 @@
+"""The transform step: the one dbt project, run in-process with dbtRunner."""

@@ -1,0 +1,1 @@
+"""The runbook's section 7 checks: any failure makes the run invalid."""

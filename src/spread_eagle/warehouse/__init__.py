@@ -1,0 +1,30 @@
+"""The warehouse seam: `connect(url)` returns the DuckDB or PostgreSQL implementation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from spread_eagle.warehouse.base import LockHeldError, Row, Warehouse, WarehouseError
+
+
+def duckdb_path(url: str) -> Path:
+    """duckdb:///relative/file.duckdb -> relative path; duckdb:////abs/file.duckdb -> absolute."""
+    rest = url[len("duckdb://"):]
+    if not rest.startswith("/") or rest == "/":
+        raise WarehouseError(f"a DuckDB URL looks like duckdb:///data/spread_eagle.duckdb, got {url!r}")
+    return Path(rest[1:])
+
+
+def connect(url: str) -> Warehouse:
+    if url.startswith("duckdb://"):
+        from spread_eagle.warehouse.duckdb_warehouse import DuckDBWarehouse
+
+        return DuckDBWarehouse(duckdb_path(url).resolve(), url)
+    if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        from spread_eagle.warehouse.postgres_warehouse import PostgresWarehouse
+
+        return PostgresWarehouse(url)
+    raise WarehouseError(f"unsupported database URL scheme in {url.split(':', 1)[0]!r}: use duckdb:/// or postgresql://")
+
+
+__all__ = ["LockHeldError", "Row", "Warehouse", "WarehouseError", "connect", "duckdb_path"]

@@ -1,0 +1,154 @@
+"""The one storage seam: what Python reads from and writes to the warehouse.
+
+SQL handed to a Warehouse uses `?` placeholders and the portable subset both engines share;
+each implementation translates what it must. Timestamps are stored as naive UTC `timestamp`
+columns on both engines: aware datetimes are converted on the way in and made aware (UTC) on
+the way out, so no caller ever sees a naive or local time.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+Row = dict[str, Any]
+
+
+class WarehouseError(RuntimeError):
+    """A storage problem with a message a person can act on."""
+
+
+class LockHeldError(WarehouseError):
+    """Another process holds the run lock for this league and date."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations() -> list[Migration]:
+    """The versioned migrations shipped with the package, in order."""
+    folder = resources.files("spread_eagle.warehouse") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        match = re.fullmatch(r"(\d{4})_(\w+)\.sql", entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
+    return sorted(found, key=lambda m: m.version)
+
+
+def to_storage(value: Any) -> Any:
+    """Python value -> what the engines store (naive UTC for datetimes)."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def from_storage(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a migration file on semicolons that end a line (our migrations have no procedures)."""
+    statements = []
+    for chunk in re.split(r";\s*(?:\n|$)", sql):
+        lines = [line for line in chunk.splitlines() if not line.strip().startswith("--")]
+        statement = "\n".join(lines).strip()
+        if statement:
+            statements.append(statement)
+    return statements
+
+
+class Warehouse(abc.ABC):
+    """A connection to the DuckDB file or the PostgreSQL database."""
+
+    dialect: str
+    url: str
+
+    # -- primitives each engine implements -------------------------------------------------
+    @abc.abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+
+    @abc.abstractmethod
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    @abc.abstractmethod
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+        """Bulk-append rows; returns how many were written."""
+
+    @abc.abstractmethod
+    def transaction(self) -> contextlib.AbstractContextManager[None]: ...
+
+    @abc.abstractmethod
+    def run_lock(self, key: str) -> contextlib.AbstractContextManager[None]:
+        """Hold an exclusive lock named `key` for the block, or raise LockHeldError at once."""
+
+    @abc.abstractmethod
+    def relation_exists(self, schema: str, name: str) -> bool: ...
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release the connection (DuckDB: lets dbt open the file in this process)."""
+
+    @abc.abstractmethod
+    def dbt_env(self) -> dict[str, str]:
+        """Environment variables the dbt profile reads to reach this same warehouse."""
+
+    @abc.abstractmethod
+    def describe(self) -> str:
+        """A one-line, secret-free description (engine and location)."""
+
+    # -- shared behaviour -------------------------------------------------------------------
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        rows = self.query(sql, params)
+        if not rows:
+            return None
+        return next(iter(rows[0].values()))
+
+    def migrate(self) -> list[int]:
+        """Apply the migrations not yet applied, each in its own transaction; returns their versions."""
+        self.execute("create schema if not exists ops")
+        self.execute(
+            "create table if not exists ops.schema_migration ("
+            " version integer primary key, name text not null, applied_at timestamp not null)"
+        )
+        applied = {r["version"] for r in self.query("select version from ops.schema_migration")}
+        done = []
+        for migration in load_migrations():
+            if migration.version in applied:
+                continue
+            with self.transaction():
+                for statement in split_statements(migration.sql):
+                    self.execute(statement)
+                self.execute(
+                    "insert into ops.schema_migration (version, name, applied_at) values (?, ?, ?)",
+                    (migration.version, migration.name, datetime.now(UTC)),
+                )
+            log.debug("applied migration %04d_%s", migration.version, migration.name)
+            done.append(migration.version)
+        return done
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@contextlib.contextmanager
+def noop() -> Iterator[None]:
+    yield

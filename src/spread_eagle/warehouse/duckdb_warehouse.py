@@ -1,0 +1,154 @@
+"""DuckDB: the embedded default, one file on disk."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import fcntl
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from spread_eagle.warehouse.base import LockHeldError, Row, Warehouse, WarehouseError, from_storage, to_storage
+
+_NULL = "\\N"
+# Below this many rows a prepared executemany is as fast as the CSV bulk path.
+_BULK_THRESHOLD = 50
+
+
+def _csv_cell(value: Any) -> str:
+    value = to_storage(value)
+    if value is None:
+        return _NULL
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return str(value)
+
+
+class DuckDBWarehouse(Warehouse):
+    dialect = "duckdb"
+
+    def __init__(self, path: Path, url: str) -> None:
+        self.path = path
+        self.url = url
+        self._conn: duckdb.DuckDBPyConnection | None = None
+        self._depth = 0
+
+    @property
+    def conn(self) -> duckdb.DuckDBPyConnection:
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._conn = duckdb.connect(str(self.path))
+            except duckdb.IOException as exc:
+                raise WarehouseError(
+                    f"cannot open the DuckDB file {self.path}: {exc}. Another spread-eagle process "
+                    "(or a dbt or DuckDB shell) probably has it open; wait for it or stop it."
+                ) from exc
+            self._conn.execute("set TimeZone = 'UTC'")
+        return self._conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.conn.execute(sql, [to_storage(p) for p in params])
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        cursor = self.conn.execute(sql, [to_storage(p) for p in params])
+        names = [d[0] for d in cursor.description or []]
+        return [{n: from_storage(v) for n, v in zip(names, row, strict=True)} for row in cursor.fetchall()]
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+        if not rows:
+            return 0
+        column_list = ", ".join(columns)
+        if len(rows) < _BULK_THRESHOLD:
+            marks = ", ".join("?" for _ in columns)
+            self.conn.executemany(
+                f"insert into {table} ({column_list}) values ({marks})",
+                [[to_storage(v) for v in row] for row in rows],
+            )
+            return len(rows)
+        # DuckDB's executemany is slow for thousands of rows; its CSV reader is not.
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
+            for row in rows:
+                writer.writerow([_csv_cell(v) for v in row])
+        try:
+            types = {r["column_name"]: r["data_type"] for r in self.query(
+                "select column_name, data_type from information_schema.columns"
+                " where table_schema || '.' || table_name = ?", (table,))}
+            spec = ", ".join(f"'{c}': '{types.get(c, 'VARCHAR')}'" for c in columns)
+            self.conn.execute(
+                f"insert into {table} ({column_list}) select * from read_csv(?, header=false,"
+                f" columns={{{spec}}}, nullstr='{_NULL}', quote='\"', escape='\"', auto_detect=false)",
+                [handle.name],
+            )
+        finally:
+            os.unlink(handle.name)
+        return len(rows)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("begin transaction")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("rollback")
+            raise
+        else:
+            self.conn.execute("commit")
+        finally:
+            self._depth = 0
+
+    @contextlib.contextmanager
+    def run_lock(self, key: str) -> Iterator[None]:
+        lock_path = self.path.parent / f".{self.path.name}.{key}.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the block
+        try:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                raise LockHeldError(
+                    f"a run for {key} is already in progress ({holder}); wait for it to finish"
+                ) from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()}")
+            handle.flush()
+            yield
+        finally:
+            handle.close()
+
+    def relation_exists(self, schema: str, name: str) -> bool:
+        return bool(self.scalar(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            (schema, name),
+        ))
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def dbt_env(self) -> dict[str, str]:
+        return {"SPREAD_EAGLE_DBT_TARGET": "duckdb", "SPREAD_EAGLE_DUCKDB_PATH": str(self.path)}
+
+    def describe(self) -> str:
+        return f"DuckDB file {self.path}"
