@@ -1,0 +1,135 @@
+"""The daily run end to end on real data (the bundled nflverse file), on every engine."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from spread_eagle.config import Settings
+from spread_eagle.pipeline import ledger
+from spread_eagle.pipeline.runner import run_daily
+from spread_eagle.pipeline.steps import STEP_NAMES, STEPS
+from spread_eagle.publish.slate import read_slate, strip_volatile
+from spread_eagle.warehouse import connect
+
+SUNDAY = date(2024, 11, 24)
+# nflverse has 11 games on Sunday 2024-11-24 (league-local date): week 12's other two were on
+# Thursday (PIT@CLE) and Monday (BAL@LAC).
+SUNDAY_GAMES = 11
+
+pytestmark = pytest.mark.slow
+
+
+def _slate(settings: Settings, day: date = SUNDAY) -> dict:
+    with connect(settings.database_url) as wh:
+        return read_slate(wh, "nfl", day)
+
+
+def _table_counts(settings: Settings) -> dict[str, int]:
+    tables = ["raw.payload", "raw.nflverse_game", "raw.quarantine", "outputs.game_prediction", "outputs.game_tldr",
+              "publish.slate", "publish.slate_game", "facts.fct__game", "facts.fct__market_snapshot",
+              "features.feat__game", "ui.ui__game_card"]
+    with connect(settings.database_url) as wh:
+        return {t: wh.scalar(f"select count(*) from {t}") for t in tables}
+
+
+def test_run_daily_publishes_every_game_with_lines_prediction_and_tldr(settings: Settings) -> None:
+    report = run_daily(settings, run_date=SUNDAY)
+    assert report.ok, report.error
+    slate = _slate(settings)
+    assert len(slate["games"]) == SUNDAY_GAMES
+    for game in slate["games"]:
+        assert isinstance(game["market"]["spread_home"], float)
+        assert game["predictions"] and all(p["model_version"].startswith("ratings-") for p in game["predictions"])
+        assert game["tldr"]["text"].strip() and game["tldr"]["grounded"] is True
+    kc_car = next(g for g in slate["games"] if g["game_id"] == "2024_12_KC_CAR")
+    assert kc_car["market"]["spread_home"] == 11.0  # CAR an 11-point home underdog
+    assert kc_car["result"] == {"home_score": 27, "away_score": 30, "home_covered": True}
+    # games are ordered by kickoff then game_id; SNF (01:20 UTC next day) stays on this date
+    keys = [(g["kickoff_at"], g["game_id"]) for g in slate["games"]]
+    assert keys == sorted(keys) and keys[-1][1] == "2024_12_PHI_LA"
+
+    with connect(settings.database_url) as wh:
+        runs = ledger.recent_runs(wh, limit=1)
+    steps = runs[0]["steps"]
+    assert [s["step"] for s in steps] == STEP_NAMES
+    assert all(s["status"] == "succeeded" for s in steps)
+    counts = {s["step"]: s["row_counts"] for s in steps}
+    assert counts["ingest_slate"]["games_scheduled"] == SUNDAY_GAMES
+    assert counts["predict"]["predictions"] == SUNDAY_GAMES
+    assert counts["publish"]["games_published"] == SUNDAY_GAMES
+
+
+def test_rerun_is_idempotent(settings: Settings) -> None:
+    assert run_daily(settings, run_date=SUNDAY).ok
+    first, counts = _slate(settings), _table_counts(settings)
+    assert run_daily(settings, run_date=SUNDAY).ok
+    second = _slate(settings)
+    assert first["run_id"] != second["run_id"]
+    assert strip_volatile(first) == strip_volatile(second)
+    assert json.dumps(first["games"], sort_keys=True) == json.dumps(second["games"], sort_keys=True)
+    assert _table_counts(settings) == counts
+
+
+def test_failed_step_keeps_previous_slate_and_from_step_completes(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_daily(settings, run_date=SUNDAY).ok
+    published = _slate(settings)
+
+    def broken_predict(ctx: object) -> None:
+        raise RuntimeError("model store unavailable")
+
+    monkeypatch.setitem(STEPS, "predict", broken_predict)
+    report = run_daily(settings, run_date=SUNDAY)
+    assert not report.ok and report.failed_step == "predict"
+    assert "model store unavailable" in (report.error or "")
+    with connect(settings.database_url) as wh:
+        run = ledger.recent_runs(wh, limit=1)[0]
+    assert run["status"] == "failed" and "predict" in run["error"]
+    statuses = {s["step"]: s["status"] for s in run["steps"]}
+    assert statuses["predict"] == "failed" and statuses["publish"] == "skipped"
+    assert statuses["transform"] == "succeeded"
+    assert _slate(settings) == published  # unchanged, same run id and publication time
+
+    monkeypatch.undo()
+    resumed = run_daily(settings, run_date=SUNDAY, from_step="predict")
+    assert resumed.ok, resumed.error
+    with connect(settings.database_url) as wh:
+        run = ledger.recent_runs(wh, limit=1)[0]
+    statuses = {s["step"]: s["status"] for s in run["steps"]}
+    assert statuses["ingest_slate"] == "skipped" and statuses["publish"] == "succeeded"
+    assert _slate(settings)["run_id"] == resumed.run_id
+
+
+def test_date_without_games_publishes_an_empty_slate(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    tuesday = date(2024, 11, 26)
+    report = run_daily(settings, run_date=tuesday)
+    assert report.ok, report.error
+    assert _slate(settings, tuesday)["games"] == []
+
+
+def test_invalid_run_does_not_publish(settings: Settings, tmp_path: Path) -> None:
+    # A games file whose only game of the date has no line: validation must fail, nothing published.
+    source = Path(__file__).parents[2] / "src/spread_eagle/data/nflverse_games.csv"
+    lines = source.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    spread = header.index("spread_line")
+    kept = [lines[0]]
+    for line in lines[1:]:
+        cells = line.split(",")
+        if cells[0] == "2024_12_BAL_LAC":
+            cells[spread] = ""
+        if cells[0].startswith(("2023_", "2024_")):
+            kept.append(",".join(cells))
+    games = tmp_path / "games.csv"
+    games.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    broken = settings.model_copy(update={"games_file": games})
+    report = run_daily(broken, run_date=date(2024, 11, 25))
+    assert report.status == "invalid" and report.failed_step == "validate"
+    assert "market" in (report.error or "") or "features" in (report.error or "")
+    with connect(settings.database_url) as wh, pytest.raises(LookupError):
+        read_slate(wh, "nfl", date(2024, 11, 25))
