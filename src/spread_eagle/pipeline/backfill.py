@@ -36,20 +36,32 @@ def dates_to_fill(settings: Settings, start: date, end: date) -> list[date]:
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
-def backfill(settings: Settings, start: date, end: date, league: str | None = None) -> BackfillResult:
+def backfill(
+    settings: Settings, start: date, end: date, league: str | None = None
+) -> BackfillResult:
     league_config = load_league(league or settings.league)
     days = dates_to_fill(settings, start, end)
     result = BackfillResult(dates=len(days))
     started = time.perf_counter()
     wh = connect(settings.database_url)
     try:
-        with Progress(TextColumn("backfill {task.fields[day]}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), transient=False) as progress:
+        with Progress(
+            TextColumn("backfill {task.fields[day]}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            transient=False,
+        ) as progress:
             task = progress.add_task("backfill", total=len(days), day="")
             for day in days:
                 progress.update(task, day=day.isoformat())
-                report = run_daily(settings, run_date=day, league=league_config.league, command="backfill",
-                                   warehouse=wh)
+                report = run_daily(
+                    settings,
+                    run_date=day,
+                    league=league_config.league,
+                    command="backfill",
+                    warehouse=wh,
+                )
                 if report.ok:
                     result.published += 1
                 else:

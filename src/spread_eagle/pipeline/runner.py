@@ -50,12 +50,19 @@ def steps_from(from_step: str | None) -> list[str]:
         return STEP_NAMES
     if from_step not in STEPS:
         raise UnknownStepError(f"unknown step {from_step!r}; steps are: {', '.join(STEP_NAMES)}")
-    return STEP_NAMES[STEP_NAMES.index(from_step):]
+    return STEP_NAMES[STEP_NAMES.index(from_step) :]
 
 
-def run_daily(settings: Settings, *, run_date: date, as_of: datetime | None = None, league: str | None = None,
-              from_step: str | None = None, command: str = "run-daily",
-              warehouse: Warehouse | None = None) -> RunReport:
+def run_daily(
+    settings: Settings,
+    *,
+    run_date: date,
+    as_of: datetime | None = None,
+    league: str | None = None,
+    from_step: str | None = None,
+    command: str = "run-daily",
+    warehouse: Warehouse | None = None,
+) -> RunReport:
     """The daily run. Holds the (league, date) run lock for its whole duration."""
     league_config = load_league(league or settings.league)
     to_run = steps_from(from_step)
@@ -65,8 +72,12 @@ def run_daily(settings: Settings, *, run_date: date, as_of: datetime | None = No
         with wh.run_lock(f"{league_config.league}_{run_date.isoformat()}"):
             wh.migrate()
             ctx = RunContext(
-                run_id=new_run_id(), league=league_config, run_date=run_date,
-                as_of=as_of or default_as_of(run_date, league_config), settings=settings, warehouse=wh,
+                run_id=new_run_id(),
+                league=league_config,
+                run_date=run_date,
+                as_of=as_of or default_as_of(run_date, league_config),
+                settings=settings,
+                warehouse=wh,
             )
             return _run_steps(ctx, to_run, from_step, command, started)
     finally:
@@ -74,13 +85,22 @@ def run_daily(settings: Settings, *, run_date: date, as_of: datetime | None = No
             wh.close()
 
 
-def _run_steps(ctx: RunContext, to_run: list[str], from_step: str | None, command: str, started: float) -> RunReport:
+def _run_steps(
+    ctx: RunContext, to_run: list[str], from_step: str | None, command: str, started: float
+) -> RunReport:
     wh = ctx.warehouse
     report = RunReport(ctx.run_id, ctx.league.league, ctx.run_date, ctx.as_of, ledger.RUNNING)
     ledger.start_run(ctx, STEP_NAMES, from_step, command)
     with log_context(run_id=ctx.run_id):
-        log.info("run %s: %s %s as of %s on %s (env %s)", ctx.run_id, ctx.league.league, ctx.run_date,
-                 ctx.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"), wh.describe(), ctx.env)
+        log.info(
+            "run %s: %s %s as of %s on %s (env %s)",
+            ctx.run_id,
+            ctx.league.league,
+            ctx.run_date,
+            ctx.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            wh.describe(),
+            ctx.env,
+        )
         for name in STEP_NAMES:
             if name not in to_run:
                 ledger.step_skipped(wh, ctx.run_id, name, f"resumed with --from-step {from_step}")
@@ -90,16 +110,26 @@ def _run_steps(ctx: RunContext, to_run: list[str], from_step: str | None, comman
                 step_started = time.perf_counter()
                 try:
                     outcome = STEPS[name](ctx)
-                except Exception as exc:  # fail fast: record, stop, re-raise nothing the CLI must parse
+                except (
+                    Exception
+                ) as exc:  # fail fast: record, stop, re-raise nothing the CLI must parse
                     error = redact_text(f"{type(exc).__name__}: {exc}", ctx.settings.secrets())
-                    status = ledger.INVALID if isinstance(exc, ValidationFailedError) else ledger.FAILED
-                    ledger.step_finished(wh, ctx.run_id, name, StepOutcome(), status=ledger.FAILED, error=error)
+                    status = (
+                        ledger.INVALID if isinstance(exc, ValidationFailedError) else ledger.FAILED
+                    )
+                    ledger.step_finished(
+                        wh, ctx.run_id, name, StepOutcome(), status=ledger.FAILED, error=error
+                    )
                     ledger.finish_run(wh, ctx.run_id, status, error=f"{name}: {error}")
-                    for later in STEP_NAMES[STEP_NAMES.index(name) + 1:]:
+                    for later in STEP_NAMES[STEP_NAMES.index(name) + 1 :]:
                         ledger.step_skipped(wh, ctx.run_id, later, f"not run: {name} failed")
                     log.error("step %s failed: %s", name, error)
-                    log.error("nothing was published; the previous slate (if any) is unchanged. Fix the cause, "
-                              "then: spread-eagle run-daily --date %s --from-step %s", ctx.run_date, name)
+                    log.error(
+                        "nothing was published; the previous slate (if any) is unchanged. Fix the cause, "
+                        "then: spread-eagle run-daily --date %s --from-step %s",
+                        ctx.run_date,
+                        name,
+                    )
                     log.debug("traceback of the failure", exc_info=exc)
                     report.status, report.failed_step, report.error = status, name, error
                     report.seconds = time.perf_counter() - started
