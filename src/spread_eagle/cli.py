@@ -199,8 +199,9 @@ def backfill(
     end: Annotated[str, typer.Option("--end", help="Last date (inclusive).")],
     league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
 ) -> None:
-    """Rebuild history for every date with games between --start and --end, oldest first: raw, then
-    dbt, then models, then content, each date validated and published as a daily run would be."""
+    """Rebuild history for every date with games between --start and --end: raw for every date
+    (oldest first), then one dbt build, then models and content date by date, then one UI build
+    and each date's atomic publish. Each date is a run in the ledger; stops at the first failure."""
     from spread_eagle.pipeline.backfill import backfill as run_backfill
 
     settings = _settings()

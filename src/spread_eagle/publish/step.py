@@ -26,6 +26,12 @@ class PublishError(RuntimeError):
 
 
 def publish(ctx: RunContext) -> StepOutcome:
+    build_ui(ctx)
+    return switch(ctx)
+
+
+def build_ui(ctx: RunContext) -> None:
+    """dbt build of the publish-time UI relations (ui__*), from facts, features and outputs."""
     outcome = run_dbt(
         ctx.warehouse,
         ["build", "--select", "tag:publish"],
@@ -35,6 +41,10 @@ def publish(ctx: RunContext) -> StepOutcome:
     )
     record_results(ctx.warehouse, ctx.run_id, STEP, outcome)
     raise_for_failures(outcome, "dbt build of the UI relations")
+
+
+def switch(ctx: RunContext) -> StepOutcome:
+    """Copy the date's cards from the UI relations into publish.* in one transaction."""
     wh = ctx.warehouse
     league, run_date = ctx.league.league, ctx.run_date
     cards = wh.query(
