@@ -267,7 +267,7 @@ def _print_slate(doc: dict[str, Any]) -> None:
     table = Table(
         title=f"{doc['league'].upper()} slate {doc['date']} (run {doc['run_id']})", show_lines=False
     )
-    for column in ("kickoff (UTC)", "game", "line", "total", "model", "play", "result"):
+    for column in ("kickoff (UTC)", "game", "line", "total", "model line, total", "play", "result"):
         table.add_column(column)
     from spread_eagle.predict.probability import format_line
 
@@ -297,6 +297,12 @@ def _print_slate(doc: dict[str, Any]) -> None:
     out.print(table)
     if not doc["games"]:
         out.print("No games on this date.")
+    else:
+        out.print(
+            "line: the home team's handicap as a sportsbook prints it (PHI +1.5 = PHI gets 1.5 points); "
+            "model: the model's own line and total; play: the side the model takes against the line "
+            "when it beats the -110 break-even, '-' when it does not."
+        )
     for g in doc["games"][:3]:
         out.print(f"[bold]{g['away_team']} @ {g['home_team']}[/]: {g['tldr']['text']}")
     if len(doc["games"]) > 3:
