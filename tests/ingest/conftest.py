@@ -83,3 +83,15 @@ def http_server() -> Iterator[Scripted]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+BUNDLED_GAMES = Path(__file__).parents[2] / "src/spread_eagle/data/nflverse_games.csv"
+
+
+def season_games_file(tmp_path: Path, *seasons: int) -> Path:
+    """The bundled nflverse file cut to some seasons, so the replay's results stay small and fast."""
+    lines = BUNDLED_GAMES.read_text(encoding="utf-8").splitlines()
+    keep = [lines[0]] + [line for line in lines[1:] if int(line.split(",")[1]) in seasons]
+    path = tmp_path / "games.csv"
+    path.write_text("\n".join(keep) + "\n", encoding="utf-8")
+    return path

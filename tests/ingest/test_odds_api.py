@@ -17,7 +17,7 @@ from spread_eagle.ingest.registry import HttpOptions
 from spread_eagle.ingest.run import run_ingest
 from spread_eagle.warehouse import connect
 from tests.conftest import make_settings
-from tests.ingest.conftest import Reply, Scripted, fixture_text
+from tests.ingest.conftest import Reply, Scripted, fixture_text, season_games_file
 
 SUNDAY = date(2022, 10, 30)
 AS_OF = datetime(2022, 10, 30, 12, 0, tzinfo=UTC)  # after the fixture's captures (10-29), before kickoffs
@@ -37,7 +37,8 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 def odds_settings(tmp_path: Path, url: str, server: Scripted) -> Settings:
     return make_settings(tmp_path, url, odds_provider="odds_api", odds_api_key=API_KEY,
-                         odds_api_base_url=server.url, http_timeout_seconds=0.5, http_max_attempts=3)
+                         odds_api_base_url=server.url, http_timeout_seconds=0.5, http_max_attempts=3,
+                         games_file=season_games_file(tmp_path, 2022))
 
 
 def _counts(settings: Settings) -> dict[str, int]:
