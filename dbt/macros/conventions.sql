@@ -23,3 +23,21 @@
 {% macro round_to(expression, digits) -%}
     cast(round(cast({{ expression }} as numeric), {{ digits }}) as double precision)
 {%- endmacro %}
+
+{#- Remove the vig from one side's implied probability: its share of the book's overround
+    (sum of both sides' implied probabilities at the same snapshot). -#}
+{% macro vig_free(prob, prob_sum) -%}
+    case when {{ prob_sum }} > 0 then {{ prob }} / {{ prob_sum }} end
+{%- endmacro %}
+
+{#- Against-the-spread result for one side: its margin plus its handicap (spread_home for the
+    home side, -spread_home for the away side). > 0 covers, < 0 loses, = 0 is a push; null
+    when the game has no result or no line. -#}
+{% macro ats_result(margin, handicap) -%}
+    case
+        when {{ margin }} is null or {{ handicap }} is null then null
+        when {{ margin }} + {{ handicap }} > 0 then 'cover'
+        when {{ margin }} + {{ handicap }} < 0 then 'loss'
+        else 'push'
+    end
+{%- endmacro %}

@@ -26,7 +26,7 @@ class PublishError(RuntimeError):
 
 
 def publish(ctx: RunContext) -> StepOutcome:
-    outcome = run_dbt(ctx.warehouse, ["build", "--select", "tag:publish"], league=ctx.league,
+    outcome = run_dbt(ctx.warehouse, ["build", "--select", "tag:publish", "--exclude-resource-type", "unit_test"], league=ctx.league,
                       work_dir=ctx.settings.log_dir / "dbt", threads=ctx.settings.dbt_threads)
     record_results(ctx.warehouse, ctx.run_id, STEP, outcome)
     raise_for_failures(outcome, "dbt build of the UI relations")

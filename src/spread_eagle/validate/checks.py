@@ -17,7 +17,7 @@ from spread_eagle.warehouse import Warehouse
 log = logging.getLogger(__name__)
 
 # feat__game columns that must never be null for a game on a published slate.
-REQUIRED_FEATURES = ("kickoff_at", "home_team_id", "away_team_id", "spread_home_close", "home_wins_season",
+REQUIRED_FEATURES = ("kickoff_at", "home_team_id", "away_team_id", "spread_home_current", "home_wins_season",
                      "away_wins_season", "home_games_all_time", "away_games_all_time", "books")
 # Form columns may be null only when the team has no earlier game to average.
 FORM_FEATURES = ("points_for_last_n", "points_against_last_n", "margin_last_n")
