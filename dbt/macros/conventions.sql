@@ -19,9 +19,10 @@
     cast(nullif(trim({{ column }}), '') as {{ type }})
 {%- endmacro %}
 
-{#- round(double, n) exists on DuckDB but not on Postgres: go through numeric on both. -#}
+{#- round(double, n) exists on DuckDB but not on Postgres: go through numeric on both. The
+    precision is explicit: a bare `numeric` is DECIMAL(18,3) on DuckDB and would cut to 3 places. -#}
 {% macro round_to(expression, digits) -%}
-    cast(round(cast({{ expression }} as numeric), {{ digits }}) as double precision)
+    cast(round(cast({{ expression }} as numeric(38, 12)), {{ digits }}) as double precision)
 {%- endmacro %}
 
 {#- Remove the vig from one side's implied probability: its share of the book's overround
