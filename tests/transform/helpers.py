@@ -48,8 +48,14 @@ def land(settings: Settings, run_date: date, as_of: datetime | None = None) -> R
     league = load_league("nfl")
     wh = connect(settings.database_url)
     wh.migrate()
-    ctx = RunContext(run_id=new_run_id(), league=league, run_date=run_date,
-                     as_of=as_of or default_as_of(run_date, league), settings=settings, warehouse=wh)
+    ctx = RunContext(
+        run_id=new_run_id(),
+        league=league,
+        run_date=run_date,
+        as_of=as_of or default_as_of(run_date, league),
+        settings=settings,
+        warehouse=wh,
+    )
     ingest_slate(ctx)
     ingest_results(ctx)
     return ctx
@@ -57,8 +63,14 @@ def land(settings: Settings, run_date: date, as_of: datetime | None = None) -> R
 
 def dbt(settings: Settings, args: list[str], **extra_vars: Any) -> DbtOutcome:
     with connect(settings.database_url) as wh:
-        outcome = run_dbt(wh, args, league=load_league("nfl"), work_dir=settings.log_dir / "dbt",
-                          threads=settings.dbt_threads, extra_vars=extra_vars or None)
+        outcome = run_dbt(
+            wh,
+            args,
+            league=load_league("nfl"),
+            work_dir=settings.log_dir / "dbt",
+            threads=settings.dbt_threads,
+            extra_vars=extra_vars or None,
+        )
     failed = outcome.failures()
     assert outcome.success, [(n.unique_id, n.message) for n in failed[:5]]
     return outcome
@@ -74,10 +86,14 @@ def _normal(value: Any) -> Any:
     return value
 
 
-def rows(settings: Settings, relation: str, where: str = "1 = 1") -> dict[tuple[Any, ...], dict[str, Any]]:
+def rows(
+    settings: Settings, relation: str, where: str = "1 = 1"
+) -> dict[tuple[Any, ...], dict[str, Any]]:
     """A relation's rows keyed by its grain, floats rounded to 6 places so engines compare equal."""
-    keys = {"facts.fct__market_snapshot": ("game_id", "book_id", "market_id", "side", "captured_at"),
-            "features.feat__team_form": ("game_id", "team_id")}.get(relation, ("game_id",))
+    keys = {
+        "facts.fct__market_snapshot": ("game_id", "book_id", "market_id", "side", "captured_at"),
+        "features.feat__team_form": ("game_id", "team_id"),
+    }.get(relation, ("game_id",))
     with connect(settings.database_url) as wh:
         found = wh.query(f"select * from {relation} where {where}")
     out: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -89,13 +105,18 @@ def rows(settings: Settings, relation: str, where: str = "1 = 1") -> dict[tuple[
     return out
 
 
-def differences(left: dict[Any, dict[str, Any]], right: dict[Any, dict[str, Any]],
-                keys: Iterable[Any] | None = None) -> list[str]:
+def differences(
+    left: dict[Any, dict[str, Any]],
+    right: dict[Any, dict[str, Any]],
+    keys: Iterable[Any] | None = None,
+) -> list[str]:
     """Human-readable differences between two keyed row sets (first few only)."""
     problems = []
     for key in sorted(set(keys) if keys is not None else set(left) | set(right), key=str):
         a, b = left.get(key), right.get(key)
         if a != b:
             changed = sorted(c for c in (a or b or {}) if (a or {}).get(c) != (b or {}).get(c))
-            problems.append(f"{key}: {changed if a and b else ('missing right' if a else 'missing left')}")
+            problems.append(
+                f"{key}: {changed if a and b else ('missing right' if a else 'missing left')}"
+            )
     return problems[:10]

@@ -48,12 +48,16 @@ def test_daily_incremental_builds_equal_a_full_refresh(settings: Settings, tmp_p
 
     # The newest date's games are there, with their form from the earlier, un-rewritten games.
     with connect(settings.database_url) as wh:
-        kc = wh.query("select home_games_season, away_games_season, home_games_all_time from features.feat__game"
-                      " where game_id = '2024_13_LV_KC'")
+        kc = wh.query(
+            "select home_games_season, away_games_season, home_games_all_time from features.feat__game"
+            " where game_id = '2024_13_LV_KC'"
+        )
     assert kc == [{"home_games_season": 11, "away_games_season": 11, "home_games_all_time": 32}]
 
 
-def test_transform_step_records_every_dbt_node_in_the_ledger(settings: Settings, tmp_path: Path) -> None:
+def test_transform_step_records_every_dbt_node_in_the_ledger(
+    settings: Settings, tmp_path: Path
+) -> None:
     from spread_eagle.transform.step import transform
 
     games = write_games(tmp_path / "games.csv", seasons(2024, 2024))
@@ -62,7 +66,9 @@ def test_transform_step_records_every_dbt_node_in_the_ledger(settings: Settings,
         outcome = transform(ctx)
         recorded = ctx.warehouse.query(
             "select unique_id, resource_type, status, rows_affected from ops.dbt_node_result"
-            " where run_id = ? and step = 'transform'", (ctx.run_id,))
+            " where run_id = ? and step = 'transform'",
+            (ctx.run_id,),
+        )
     finally:
         ctx.warehouse.close()
     assert outcome.dbt_status == "success" and outcome.counts["success"] >= 13

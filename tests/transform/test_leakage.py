@@ -12,8 +12,17 @@ from pathlib import Path
 import pytest
 
 from spread_eagle.config import Settings
-from tests.transform.helpers import MODELS, RESULT_COLUMNS, dbt, differences, land, rows, seasons, write_games
 from tests.conftest import make_settings
+from tests.transform.helpers import (
+    MODELS,
+    RESULT_COLUMNS,
+    dbt,
+    differences,
+    land,
+    rows,
+    seasons,
+    write_games,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -32,15 +41,29 @@ def test_adding_a_later_season_changes_no_earlier_feature(tmp_path: Path) -> Non
     # Two warehouses (DuckDB files): 2022-2023 only, and 2022-2024.
     short = make_settings(tmp_path / "a", f"duckdb:///{tmp_path / 'a.duckdb'}")
     long = make_settings(tmp_path / "b", f"duckdb:///{tmp_path / 'b.duckdb'}")
-    _build(short, write_games(tmp_path / "short.csv", seasons(2022, 2023)), slate=date(2024, 2, 11), name="short")
-    _build(long, write_games(tmp_path / "long.csv", seasons(2022, 2024)), slate=date(2024, 2, 11), name="long")
+    _build(
+        short,
+        write_games(tmp_path / "short.csv", seasons(2022, 2023)),
+        slate=date(2024, 2, 11),
+        name="short",
+    )
+    _build(
+        long,
+        write_games(tmp_path / "long.csv", seasons(2022, 2024)),
+        slate=date(2024, 2, 11),
+        name="long",
+    )
     for relation in FEATURES:
         before, after = rows(short, relation), rows(long, relation)
         assert len(after) > len(before)  # the later season is there...
-        assert differences(before, after, keys=before) == [], relation  # ...and moved nothing earlier
+        assert differences(before, after, keys=before) == [], (
+            relation
+        )  # ...and moved nothing earlier
 
 
-def test_removing_a_games_result_changes_none_of_its_features(settings: Settings, tmp_path: Path) -> None:
+def test_removing_a_games_result_changes_none_of_its_features(
+    settings: Settings, tmp_path: Path
+) -> None:
     target = "2024_12_KC_CAR"
 
     def blank_result(row: dict[str, str]) -> dict[str, str] | None:
@@ -50,8 +73,12 @@ def test_removing_a_games_result_changes_none_of_its_features(settings: Settings
             row.update({column: "" for column in RESULT_COLUMNS})
         return row
 
-    full = _build(settings, write_games(tmp_path / "full.csv", seasons(2023, 2024)),
-                  slate=date(2024, 11, 24), name="full")
+    full = _build(
+        settings,
+        write_games(tmp_path / "full.csv", seasons(2023, 2024)),
+        slate=date(2024, 11, 24),
+        name="full",
+    )
     full_games, full_features = rows(full, "facts.fct__game"), rows(full, "features.feat__game")
     # A second database on the same engine for the edited file.
     edited_url = settings.database_url
@@ -62,9 +89,16 @@ def test_removing_a_games_result_changes_none_of_its_features(settings: Settings
 
         edited_url = fresh_postgres_database(settings.database_url)
     try:
-        edited = _build(make_settings(tmp_path / "edited", edited_url),
-                        write_games(tmp_path / "edited.csv", blank_result), slate=date(2024, 11, 24), name="edited")
-        edited_games, edited_features = rows(edited, "facts.fct__game"), rows(edited, "features.feat__game")
+        edited = _build(
+            make_settings(tmp_path / "edited", edited_url),
+            write_games(tmp_path / "edited.csv", blank_result),
+            slate=date(2024, 11, 24),
+            name="edited",
+        )
+        edited_games, edited_features = (
+            rows(edited, "facts.fct__game"),
+            rows(edited, "features.feat__game"),
+        )
     finally:
         if not settings.database_url.startswith("duckdb"):
             from tests.conftest import drop_postgres_database

@@ -61,7 +61,8 @@ def finish_run(wh: Warehouse, run_id: str, status: str, error: str | None = None
 def recent_runs(wh: Warehouse, limit: int = 10, league: str | None = None,
                 run_date: date | None = None) -> list[dict[str, Any]]:
     """Newest runs first, each with its steps in order."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if league:
         where.append("league = ?")
         params.append(league)

@@ -14,7 +14,14 @@ from typing import Any
 
 import duckdb
 
-from spread_eagle.warehouse.base import LockHeldError, Row, Warehouse, WarehouseError, from_storage, to_storage
+from spread_eagle.warehouse.base import (
+    LockHeldError,
+    Row,
+    Warehouse,
+    WarehouseError,
+    from_storage,
+    to_storage,
+)
 
 _NULL = "\\N"
 # Below this many rows a prepared executemany is as fast as the CSV bulk path.

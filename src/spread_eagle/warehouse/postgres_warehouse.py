@@ -12,7 +12,14 @@ import psycopg
 from psycopg.rows import dict_row
 
 from spread_eagle.redact import redact_url
-from spread_eagle.warehouse.base import LockHeldError, Row, Warehouse, WarehouseError, from_storage, to_storage
+from spread_eagle.warehouse.base import (
+    LockHeldError,
+    Row,
+    Warehouse,
+    WarehouseError,
+    from_storage,
+    to_storage,
+)
 
 
 def _translate(sql: str) -> str:
