@@ -53,6 +53,21 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("engine", engines, indirect=False)
 
 
+def fresh_postgres_database(server_url: str) -> str:
+    """A new, empty database on the server of `server_url`; returns its URL."""
+    name = f"se_test_{uuid.uuid4().hex[:12]}"
+    head, _, _ = server_url.rpartition("/")
+    with psycopg.connect(f"{head}/postgres", autocommit=True) as admin:
+        admin.execute(f'create database "{name}"')
+    return f"{head}/{name}"
+
+
+def drop_postgres_database(url: str) -> None:
+    head, _, name = url.rpartition("/")
+    with psycopg.connect(f"{head}/postgres", autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{name}" with (force)')
+
+
 @pytest.fixture
 def warehouse_url(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     if engine == "duckdb":
@@ -60,15 +75,24 @@ def warehouse_url(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -
         return
     base = _pg_base(request.config)
     assert base is not None
-    name = f"se_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(f'create database "{name}"')
-    head, _, _ = base.rpartition("/")
+    url = fresh_postgres_database(base)
     try:
-        yield f"{head}/{name}"
+        yield url
     finally:
-        with psycopg.connect(base, autocommit=True) as admin:
-            admin.execute(f'drop database if exists "{name}" with (force)')
+        drop_postgres_database(url)
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh PostgreSQL database, for tests that compare engines; skipped unless --postgres."""
+    base = _pg_base(request.config)
+    if not base:
+        pytest.skip("compares DuckDB with PostgreSQL: run with --postgres")
+    url = fresh_postgres_database(base)
+    try:
+        yield url
+    finally:
+        drop_postgres_database(url)
 
 
 def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Settings:

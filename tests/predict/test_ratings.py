@@ -32,8 +32,8 @@ def _features(**overrides: object) -> dict:
         "home_team_id": "CAR",
         "away_team_id": "KC",
         "is_neutral_site": False,
-        "spread_home_close": 11.0,
-        "total_close": 43.0,
+        "spread_home_current": 11.0,
+        "total_current": 43.0,
     }
     row.update(overrides)
     return row
@@ -43,7 +43,7 @@ def test_strong_team_is_rated_above_weak_team() -> None:
     model = RatingsModel(NFL)
     fitted = model.fit(_games(), date(2024, 11, 24))
     assert fitted.margin["KC"] > 3 > -3 > fitted.margin["CAR"]
-    [prediction] = model.predict(fitted, [_features(spread_home_close=None, total_close=None)])
+    [prediction] = model.predict(fitted, [_features(spread_home_current=None, total_current=None)])
     assert prediction.margin_home < -5 and prediction.p_home_win < 0.35
     assert prediction.p_home_cover is None and prediction.play is None
 

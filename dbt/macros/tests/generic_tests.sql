@@ -25,3 +25,28 @@
     group by {{ columns | join(', ') }}
     having count(*) > 1
 {% endtest %}
+
+{#- Every row of the model (optionally only those where `row_condition` holds) has at least one
+    row in `to` with the same key: e.g. every scheduled game has a market snapshot. -#}
+{% test has_related_row(model, column_name, to, field, row_condition='1 = 1') %}
+    select parent.{{ column_name }}
+    from {{ model }} as parent
+    where ({{ row_condition }})
+      and not exists (
+          select 1 from {{ to }} as child where child.{{ field }} = parent.{{ column_name }}
+      )
+{% endtest %}
+
+{#- A feature relation has no unexpected nulls: each of `required_columns` is never null, and each
+    column of `nullable_when` is null only where its condition holds (no earlier game, no line). -#}
+{% test no_unexpected_nulls(model, required_columns=[], nullable_when={}) %}
+    {%- set conditions = [] -%}
+    {%- for column in required_columns -%}
+        {%- do conditions.append(column ~ ' is null') -%}
+    {%- endfor -%}
+    {%- for column, allowed in nullable_when.items() -%}
+        {%- do conditions.append('(' ~ column ~ ' is null and not (' ~ allowed ~ '))') -%}
+    {%- endfor -%}
+    select * from {{ model }}
+    where {{ conditions | join('\n       or ') if conditions else '1 = 0' }}
+{% endtest %}

@@ -1,30 +1,20 @@
--- Per game: the opening and closing line (closing = the newest snapshot at or before kickoff),
--- averaged across books, with the number of books and the vig-free home win probability.
-with snapshots as (
+-- One row per game with any pre-kickoff line: the line summary across books.
+--   open     each book's first snapshot, median across books
+--   current  each book's newest snapshot at or before kickoff, median across books (the last
+--            line known as of kickoff; what features and the published slate use)
+--   close    the current line of the books captured within `closing_line_window_minutes` of
+--            kickoff; null until such a snapshot exists
+--   best     the most favorable current line (then price) for each side, and its book
+-- Spreads are `spread_home` (negative = home favored); probabilities have the vig removed.
+with consensus as (
 
-    select * from {{ ref('fct__market_snapshot') }}
+    select * from {{ ref('int__market_line__consensus') }}
 
 ),
 
-games as (
+best as (
 
-    select game_id, kickoff_at from {{ ref('fct__game') }}
-
-),
-
-pregame as (
-
-    select
-        snapshots.*,
-        row_number() over (
-            partition by snapshots.game_id, book_id, market_id, side order by captured_at desc
-        ) as newest_rank,
-        row_number() over (
-            partition by snapshots.game_id, book_id, market_id, side order by captured_at asc
-        ) as oldest_rank
-    from snapshots
-    inner join games on snapshots.game_id = games.game_id
-    where snapshots.captured_at <= games.kickoff_at
+    select * from {{ ref('int__market_line__best_available') }}
 
 ),
 
@@ -32,18 +22,48 @@ per_game as (
 
     select
         game_id,
-        avg(case when newest_rank = 1 and market_id = 'spreads' and side = 'home' then line end) as spread_home_close,
-        avg(case when oldest_rank = 1 and market_id = 'spreads' and side = 'home' then line end) as spread_home_open,
-        avg(case when newest_rank = 1 and market_id = 'totals' and side = 'over' then line end) as total_close,
-        avg(case when oldest_rank = 1 and market_id = 'totals' and side = 'over' then line end) as total_open,
-        avg(case when newest_rank = 1 and market_id = 'h2h' and side = 'home' then {{ american_to_prob('price_american') }} end) as raw_p_home,
-        avg(case when newest_rank = 1 and market_id = 'h2h' and side = 'away' then {{ american_to_prob('price_american') }} end) as raw_p_away,
-        min(case when newest_rank = 1 and market_id = 'h2h' and side = 'home' then price_american end) as moneyline_home_close,
-        min(case when newest_rank = 1 and market_id = 'h2h' and side = 'away' then price_american end) as moneyline_away_close,
-        count(distinct book_id) as books,
-        max(captured_at) as captured_at,
-        count(distinct captured_at) as snapshots
-    from pregame
+        max(case when market_id = 'spreads' and side = 'home' then open_line end) as spread_home_open,
+        max(case when market_id = 'spreads' and side = 'home' then current_line end) as spread_home_current,
+        max(case when market_id = 'spreads' and side = 'home' then close_line end) as spread_home_close,
+        max(case when market_id = 'totals' and side = 'over' then open_line end) as total_open,
+        max(case when market_id = 'totals' and side = 'over' then current_line end) as total_current,
+        max(case when market_id = 'totals' and side = 'over' then close_line end) as total_close,
+        max(case when market_id = 'h2h' and side = 'home' then open_price_american end) as moneyline_home_open,
+        max(case when market_id = 'h2h' and side = 'away' then open_price_american end) as moneyline_away_open,
+        max(case when market_id = 'h2h' and side = 'home' then current_price_american end) as moneyline_home_current,
+        max(case when market_id = 'h2h' and side = 'away' then current_price_american end) as moneyline_away_current,
+        max(case when market_id = 'h2h' and side = 'home' then close_price_american end) as moneyline_home_close,
+        max(case when market_id = 'h2h' and side = 'away' then close_price_american end) as moneyline_away_close,
+        max(case when market_id = 'h2h' and side = 'home' then open_vig_free_prob end) as p_home_vigfree_open,
+        max(case when market_id = 'h2h' and side = 'home' then current_vig_free_prob end) as p_home_vigfree,
+        max(case when market_id = 'spreads' and side = 'home' then current_vig_free_prob end) as p_home_cover_vigfree,
+        max(case when market_id = 'totals' and side = 'over' then current_vig_free_prob end) as p_over_vigfree,
+        max(books) as books,
+        sum(snapshots) as snapshots,
+        min(open_captured_at) as open_captured_at,
+        max(current_captured_at) as captured_at
+    from consensus
+    group by game_id
+
+),
+
+best_per_game as (
+
+    select
+        game_id,
+        max(case when market_id = 'spreads' and side = 'home' then line end) as spread_home_best,
+        max(case when market_id = 'spreads' and side = 'home' then price_american end) as spread_home_best_price,
+        max(case when market_id = 'spreads' and side = 'home' then book_id end) as spread_home_best_book_id,
+        max(case when market_id = 'spreads' and side = 'away' then line end) as spread_away_best,
+        max(case when market_id = 'spreads' and side = 'away' then price_american end) as spread_away_best_price,
+        max(case when market_id = 'spreads' and side = 'away' then book_id end) as spread_away_best_book_id,
+        max(case when market_id = 'totals' and side = 'over' then line end) as total_over_best,
+        max(case when market_id = 'totals' and side = 'over' then price_american end) as total_over_best_price,
+        max(case when market_id = 'totals' and side = 'under' then line end) as total_under_best,
+        max(case when market_id = 'totals' and side = 'under' then price_american end) as total_under_best_price,
+        max(case when market_id = 'h2h' and side = 'home' then price_american end) as moneyline_home_best,
+        max(case when market_id = 'h2h' and side = 'away' then price_american end) as moneyline_away_best
+    from best
     group by game_id
 
 ),
@@ -51,20 +71,43 @@ per_game as (
 final as (
 
     select
-        game_id,
-        spread_home_open,
-        spread_home_close,
-        spread_home_close - spread_home_open as spread_move,
-        total_open,
-        total_close,
-        total_close - total_open as total_move,
-        moneyline_home_close,
-        moneyline_away_close,
-        {{ round_to("raw_p_home / nullif(raw_p_home + raw_p_away, 0)", 4) }} as p_home_vigfree,
-        books,
-        snapshots,
-        captured_at
+        per_game.game_id,
+        per_game.spread_home_open,
+        per_game.spread_home_current,
+        per_game.spread_home_close,
+        per_game.spread_home_current - per_game.spread_home_open as spread_move,
+        per_game.total_open,
+        per_game.total_current,
+        per_game.total_close,
+        per_game.total_current - per_game.total_open as total_move,
+        cast({{ round_to('per_game.moneyline_home_open', 0) }} as integer) as moneyline_home_open,
+        cast({{ round_to('per_game.moneyline_away_open', 0) }} as integer) as moneyline_away_open,
+        cast({{ round_to('per_game.moneyline_home_current', 0) }} as integer) as moneyline_home_current,
+        cast({{ round_to('per_game.moneyline_away_current', 0) }} as integer) as moneyline_away_current,
+        cast({{ round_to('per_game.moneyline_home_close', 0) }} as integer) as moneyline_home_close,
+        cast({{ round_to('per_game.moneyline_away_close', 0) }} as integer) as moneyline_away_close,
+        {{ round_to('per_game.p_home_vigfree_open', 4) }} as p_home_vigfree_open,
+        {{ round_to('per_game.p_home_vigfree', 4) }} as p_home_vigfree,
+        {{ round_to('per_game.p_home_cover_vigfree', 4) }} as p_home_cover_vigfree,
+        {{ round_to('per_game.p_over_vigfree', 4) }} as p_over_vigfree,
+        best_per_game.spread_home_best,
+        best_per_game.spread_home_best_price,
+        best_per_game.spread_home_best_book_id,
+        best_per_game.spread_away_best,
+        best_per_game.spread_away_best_price,
+        best_per_game.spread_away_best_book_id,
+        best_per_game.total_over_best,
+        best_per_game.total_over_best_price,
+        best_per_game.total_under_best,
+        best_per_game.total_under_best_price,
+        best_per_game.moneyline_home_best,
+        best_per_game.moneyline_away_best,
+        per_game.books,
+        per_game.snapshots,
+        per_game.open_captured_at,
+        per_game.captured_at
     from per_game
+    left join best_per_game on per_game.game_id = best_per_game.game_id
 
 )
 

@@ -1,4 +1,16 @@
--- One row per game, book, market, side and capture time.
+-- One row per game, book, market, side and capture time: every line any source showed us.
+-- Incremental: history only grows, so a daily run re-processes the snapshots captured within
+-- `incremental_lookback_days` of the newest one already here (delete+insert on the grain, which
+-- dbt-duckdb and dbt-postgres both support). `--full-refresh` rebuilds all of it.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['game_id', 'book_id', 'market_id', 'side', 'captured_at'],
+        on_schema_change='fail'
+    )
+}}
+
 with snapshots as (
 
     select * from {{ ref('int__market_snapshot__unioned') }}
@@ -17,6 +29,7 @@ final as (
         line,
         price_american
     from snapshots
+    where {{ incremental_window_filter('captured_at') }}
 
 )
 

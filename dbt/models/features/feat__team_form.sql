@@ -1,34 +1,22 @@
 -- One row per team per game: that team's form going INTO the game. Every window ends at
 -- "1 preceding", so a game's own result (and anything after its kickoff) never reaches it.
-with games as (
+--
+-- Incremental: only team-games whose kickoff is within `incremental_lookback_days` of the newest
+-- one built are (re)written, but their windows are computed over the team's whole history in
+-- int__team_game__unioned (the filter comes after the window functions), so a new game's
+-- last-N and season-to-date numbers see the earlier games that are not re-written.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['game_id', 'team_id'],
+        on_schema_change='fail'
+    )
+}}
 
-    select * from {{ ref('fct__game') }}
+with team_games as (
 
-),
-
-lines as (
-
-    select game_id, spread_home_close from {{ ref('fct__game_line') }}
-
-),
-
-games_with_close as (
-
-    select games.*, lines.spread_home_close
-    from games
-    left join lines on games.game_id = lines.game_id
-
-),
-
-team_games as (
-
-    select game_id, season, kickoff_at, home_team_id as team_id, true as is_home,
-           home_score as points_for, away_score as points_against, spread_home_close as team_spread
-    from games_with_close
-    union all
-    select game_id, season, kickoff_at, away_team_id as team_id, false as is_home,
-           away_score as points_for, home_score as points_against, -1.0 * spread_home_close as team_spread
-    from games_with_close
+    select * from {{ ref('int__team_game__unioned') }}
 
 ),
 
@@ -36,11 +24,8 @@ graded as (
 
     select
         *,
-        points_for - points_against as margin,
-        case when points_for is null then null
-             when (points_for - points_against) + team_spread > 0 then 1.0
-             when (points_for - points_against) + team_spread < 0 then 0.0
-        end as ats_cover
+        case ats_result when 'cover' then 1.0 when 'loss' then 0.0 end as ats_cover,
+        case when ats_result = 'push' then 1 else 0 end as ats_push
     from team_games
 
 ),
@@ -48,28 +33,36 @@ graded as (
 windowed as (
 
     select
+        team_game_id,
         game_id,
         team_id,
+        season,
+        kickoff_at,
         is_home,
         count(points_for) over last_n as games_last_n,
         cast(avg(points_for) over last_n as double precision) as points_for_last_n,
         cast(avg(points_against) over last_n as double precision) as points_against_last_n,
         cast(avg(margin) over last_n as double precision) as margin_last_n,
+        count(ats_cover) over last_n as ats_graded_last_n,
         cast(avg(ats_cover) over last_n as double precision) as ats_cover_rate_last_n,
         count(points_for) over season_to_date as games_season,
-        sum(case when margin > 0 then 1 else 0 end) over season_to_date as wins_season,
-        sum(case when margin < 0 then 1 else 0 end) over season_to_date as losses_season,
+        sum(win) over season_to_date as wins_season,
+        sum(loss) over season_to_date as losses_season,
+        cast(avg(points_for) over season_to_date as double precision) as points_for_season,
+        cast(avg(points_against) over season_to_date as double precision) as points_against_season,
         cast(avg(margin) over season_to_date as double precision) as margin_season,
+        cast(avg(ats_cover) over season_to_date as double precision) as ats_cover_rate_season,
+        sum(ats_push) over season_to_date as ats_pushes_season,
         count(points_for) over all_before as games_all_time,
-        lag(kickoff_at) over (partition by team_id order by kickoff_at) as previous_kickoff_at,
-        kickoff_at
+        lag(game_date) over (partition by team_id order by kickoff_at, game_id) as previous_game_date,
+        game_date
     from graded
     window
-        last_n as (partition by team_id order by kickoff_at
+        last_n as (partition by team_id order by kickoff_at, game_id
                    rows between {{ var('form_games') }} preceding and 1 preceding),
-        season_to_date as (partition by team_id, season order by kickoff_at
+        season_to_date as (partition by team_id, season order by kickoff_at, game_id
                            rows between unbounded preceding and 1 preceding),
-        all_before as (partition by team_id order by kickoff_at
+        all_before as (partition by team_id order by kickoff_at, game_id
                        rows between unbounded preceding and 1 preceding)
 
 ),
@@ -77,21 +70,29 @@ windowed as (
 final as (
 
     select
+        team_game_id,
         game_id,
         team_id,
+        kickoff_at,
         is_home,
         games_last_n,
         points_for_last_n,
         points_against_last_n,
         margin_last_n,
+        ats_graded_last_n,
         ats_cover_rate_last_n,
         games_season,
-        coalesce(wins_season, 0) as wins_season,
-        coalesce(losses_season, 0) as losses_season,
+        cast(coalesce(wins_season, 0) as integer) as wins_season,
+        cast(coalesce(losses_season, 0) as integer) as losses_season,
+        points_for_season,
+        points_against_season,
         margin_season,
+        ats_cover_rate_season,
+        cast(coalesce(ats_pushes_season, 0) as integer) as ats_pushes_season,
         games_all_time,
-        {{ dbt.datediff('previous_kickoff_at', 'kickoff_at', 'day') }} as rest_days
+        {{ dbt.datediff('previous_game_date', 'game_date', 'day') }} as days_since_last_game
     from windowed
+    where {{ incremental_window_filter('kickoff_at') }}
 
 )
 

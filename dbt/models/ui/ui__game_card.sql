@@ -31,10 +31,10 @@ final as (
         games.away_team_id,
         games.status,
         games.is_neutral_site,
-        lines.spread_home_close as spread_home,
-        lines.total_close as total,
-        lines.moneyline_home_close as moneyline_home,
-        lines.moneyline_away_close as moneyline_away,
+        lines.spread_home_current as spread_home,
+        lines.total_current as total,
+        lines.moneyline_home_current as moneyline_home,
+        lines.moneyline_away_current as moneyline_away,
         lines.spread_home_open as open_spread_home,
         lines.total_open as open_total,
         coalesce(lines.books, 0) as books,
@@ -45,10 +45,11 @@ final as (
         tldrs.is_grounded,
         games.home_score,
         games.away_score,
-        case
-            when games.status <> 'final' or lines.spread_home_close is null then null
-            when games.margin_home + lines.spread_home_close > 0 then true
-            when games.margin_home + lines.spread_home_close < 0 then false
+        case {{ ats_result(
+                    "case when games.status = 'final' then games.margin_home end",
+                    'coalesce(lines.spread_home_close, lines.spread_home_current)') }}
+            when 'cover' then true
+            when 'loss' then false
         end as home_covered
     from tldrs
     inner join games on tldrs.game_id = games.game_id

@@ -125,7 +125,7 @@ class RatingsModel:
             rating_total = (
                 fitted.mean_total + fitted.scoring.get(home, 0.0) + fitted.scoring.get(away, 0.0)
             )
-            spread, total_line = f.get("spread_home_close"), f.get("total_close")
+            spread, total_line = f.get("spread_home_current"), f.get("total_current")
             margin = rating_margin if spread is None else w * (-spread) + (1 - w) * rating_margin
             total = rating_total if total_line is None else w * total_line + (1 - w) * rating_total
             margin, total = round(margin, 1), round(total, 1)

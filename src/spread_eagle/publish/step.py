@@ -34,7 +34,7 @@ def build_ui(ctx: RunContext) -> None:
     """dbt build of the publish-time UI relations (ui__*), from facts, features and outputs."""
     outcome = run_dbt(
         ctx.warehouse,
-        ["build", "--select", "tag:publish"],
+        ["build", "--select", "tag:publish", "--exclude-resource-type", "unit_test"],
         league=ctx.league,
         work_dir=ctx.settings.log_dir / "dbt",
         threads=ctx.settings.dbt_threads,

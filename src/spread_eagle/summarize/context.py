@@ -43,10 +43,10 @@ def build_context(
             "playoff": bool(features["is_playoff"]),
         },
         "market": {
-            "spread_home": features.get("spread_home_close"),
-            "total": features.get("total_close"),
-            "moneyline_home": features.get("moneyline_home_close"),
-            "moneyline_away": features.get("moneyline_away_close"),
+            "spread_home": features.get("spread_home_current"),
+            "total": features.get("total_current"),
+            "moneyline_home": features.get("moneyline_home_current"),
+            "moneyline_away": features.get("moneyline_away_current"),
             "p_home_vigfree": None
             if features.get("p_home_vigfree") is None
             else round(float(features["p_home_vigfree"]), 3),

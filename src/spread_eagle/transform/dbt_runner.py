@@ -84,8 +84,12 @@ def run_dbt(
     league: League | None = None,
     work_dir: Path,
     threads: int = 2,
+    extra_vars: dict[str, Any] | None = None,
 ) -> DbtOutcome:
-    """Invoke one dbt command against `warehouse`; returns per-node results (raises on a crash)."""
+    """Invoke one dbt command against `warehouse`; returns per-node results (raises on a crash).
+
+    `extra_vars` override the project's vars (e.g. `incremental_lookback_days`) on top of the
+    league's."""
     from dbt.cli.main import dbtRunner
 
     if not (DBT_PROJECT_DIR / "dbt_project.yml").is_file():
@@ -115,8 +119,9 @@ def run_dbt(
             "--quiet",
             "--no-use-colors",
         ]
-    if league is not None:
-        full_args += ["--vars", json.dumps(dbt_vars(league))]
+    run_vars = {**(dbt_vars(league) if league is not None else {}), **(extra_vars or {})}
+    if run_vars:
+        full_args += ["--vars", json.dumps(run_vars, sort_keys=True)]
     with _environment(env):
         result = dbtRunner().invoke(full_args)
     if result.exception is not None:

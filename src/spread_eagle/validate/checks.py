@@ -21,7 +21,7 @@ REQUIRED_FEATURES = (
     "kickoff_at",
     "home_team_id",
     "away_team_id",
-    "spread_home_close",
+    "spread_home_current",
     "home_wins_season",
     "away_wins_season",
     "home_games_all_time",

@@ -1,0 +1,26 @@
+{#- Incremental windows. A daily run re-processes only rows whose time column falls within
+    `incremental_lookback_days` of the newest row already built (the target's own high-water
+    mark, so a run after a gap still picks up everything since the last build). Older rows are
+    left as built; `dbt build --full-refresh` rebuilds everything and must give the same rows. -#}
+
+{#- The earliest time a run re-processes: newest `time_column` in this relation minus the lookback.
+    An empty relation gives the epoch, so nothing is skipped. -#}
+{% macro incremental_window_start(time_column) -%}
+    (
+        select coalesce(
+            {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(' ~ time_column ~ ')') }},
+            cast('1900-01-01 00:00:00' as timestamp)
+        )
+        from {{ this }}
+    )
+{%- endmacro %}
+
+{#- `where <time_column> >= window start` on incremental runs, nothing on a full build. -#}
+{% macro incremental_window_filter(time_column, relation_alias=none) -%}
+    {%- if is_incremental() -%}
+        {%- set qualified = (relation_alias ~ '.' ~ time_column) if relation_alias else time_column -%}
+        {{ qualified }} >= {{ incremental_window_start(time_column) }}
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}
