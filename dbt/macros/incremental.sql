@@ -5,7 +5,11 @@
 
 {#- The earliest time a run re-processes: newest `time_column` in this relation minus the lookback.
     An empty relation gives the epoch, so nothing is skipped. -#}
+{#- `rebuild_from` (a date, set by the pipeline to the earliest date a run touched) pulls the
+    window back, so running an older date after a newer one, or a backfill, re-processes what it
+    changed instead of leaving it behind the high-water mark. -#}
 {% macro incremental_window_start(time_column) -%}
+    {%- set high_water -%}
     (
         select coalesce(
             {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(' ~ time_column ~ ')') }},
@@ -13,6 +17,15 @@
         )
         from {{ this }}
     )
+    {%- endset -%}
+    {%- if var('rebuild_from', none) -%}
+        least(
+            {{ high_water }},
+            {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), "cast('" ~ var('rebuild_from') ~ " 00:00:00' as timestamp)") }}
+        )
+    {%- else -%}
+        {{ high_water }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- `where <time_column> >= window start` on incremental runs, nothing on a full build. -#}

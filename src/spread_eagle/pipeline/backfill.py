@@ -24,6 +24,7 @@ from spread_eagle.pipeline import ledger
 from spread_eagle.pipeline.context import RunContext, StepOutcome, default_as_of, new_run_id
 from spread_eagle.pipeline.runner import StepFailedError, execute_step, open_run
 from spread_eagle.publish.step import build_ui, switch
+from spread_eagle.transform.step import transform
 from spread_eagle.warehouse import Warehouse, connect
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,11 @@ def _run_batch(
         owner = ctxs[-1]
         progress.update(task, description="dbt", day=f"{days[0]}..{days[-1]}")
         try:  # 2. one dbt build for the whole range
-            _shared(ctxs, "transform", execute_step(owner, "transform"), owner)
+            first_day = days[0]
+            outcome = execute_step(
+                owner, "transform", lambda ctx: transform(ctx, rebuild_from=first_day)
+            )
+            _shared(ctxs, "transform", outcome, owner)
         except StepFailedError as failure:
             _fail_all(ctxs, "transform", failure, owner)
             raise

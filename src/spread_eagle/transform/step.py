@@ -8,6 +8,7 @@ test_type:unit`) rather than on every daily run; every data test still runs here
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from spread_eagle.pipeline.context import RunContext, StepOutcome
 from spread_eagle.transform.dbt_runner import raise_for_failures, record_results, run_dbt
@@ -18,13 +19,16 @@ STEP = "transform"
 TRANSFORM_ARGS = ["build", "--exclude", "tag:publish", "--exclude-resource-type", "unit_test"]
 
 
-def transform(ctx: RunContext) -> StepOutcome:
+def transform(ctx: RunContext, rebuild_from: date | None = None) -> StepOutcome:
+    """Build staging -> features. Incremental models re-process at least from `rebuild_from`
+    (default: the run's date), so data a run adds for an older date is never left behind."""
     outcome = run_dbt(
         ctx.warehouse,
         TRANSFORM_ARGS,
         league=ctx.league,
         work_dir=ctx.settings.log_dir / "dbt",
         threads=ctx.settings.dbt_threads,
+        extra_vars={"rebuild_from": (rebuild_from or ctx.run_date).isoformat()},
     )
     record_results(ctx.warehouse, ctx.run_id, STEP, outcome)
     summary = outcome.summary()
