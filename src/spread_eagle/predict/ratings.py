@@ -25,8 +25,12 @@ MODEL_SEMVER = "1.0.0"
 
 def model_version(league: League) -> str:
     """Name, code version and a hash of the league constants it uses: change either, new version."""
-    constants = {"ratings": league.ratings, "home_field_points": league.home_field_points,
-                 "margin_sd": league.margin_sd, "total_sd": league.total_sd}
+    constants = {
+        "ratings": league.ratings,
+        "home_field_points": league.home_field_points,
+        "margin_sd": league.margin_sd,
+        "total_sd": league.total_sd,
+    }
     digest = hashlib.sha256(json.dumps(constants, sort_keys=True).encode()).hexdigest()[:8]
     return f"{MODEL_NAME}-{MODEL_SEMVER}+{league.league}.{digest}"
 
@@ -79,25 +83,38 @@ class RatingsModel:
             return FittedRatings({}, {}, self.league.typical_total, 0)
         index = {team: i for i, team in enumerate(teams)}
         n = len(usable)
+        rows = np.arange(n)
+        home = np.fromiter((index[g.home_team_id] for g in usable), dtype=np.intp, count=n)
+        away = np.fromiter((index[g.away_team_id] for g in usable), dtype=np.intp, count=n)
         x = np.zeros((n, len(teams)))
+        x[rows, home], x[rows, away] = 1.0, -1.0
         x_sum = np.zeros((n, len(teams)))
-        margin = np.zeros(n)
-        total = np.zeros(n)
-        weight = np.zeros(n)
+        x_sum[rows, home], x_sum[rows, away] = 1.0, 1.0
+        home_edge = self.league.home_field_points
+        margin = np.fromiter(
+            (
+                (g.home_score - g.away_score) - (0.0 if g.is_neutral_site else home_edge)
+                for g in usable
+            ),
+            dtype=float,
+            count=n,
+        )
+        total = np.fromiter((g.home_score + g.away_score for g in usable), dtype=float, count=n)
         half_life = float(self.params["half_life_days"])
-        for row, game in enumerate(usable):
-            h, a = index[game.home_team_id], index[game.away_team_id]
-            x[row, h], x[row, a] = 1.0, -1.0
-            x_sum[row, h], x_sum[row, a] = 1.0, 1.0
-            home_edge = 0.0 if game.is_neutral_site else self.league.home_field_points
-            margin[row] = (game.home_score - game.away_score) - home_edge
-            total[row] = game.home_score + game.away_score
-            weight[row] = 0.5 ** ((as_of_date - game.game_date).days / half_life)
+        # Python's float power, element by element, so the weights do not depend on numpy's SIMD pow.
+        weight = np.fromiter(
+            (0.5 ** ((as_of_date - g.game_date).days / half_life) for g in usable),
+            dtype=float,
+            count=n,
+        )
         ridge = float(self.params["ridge"]) * np.eye(len(teams))
         mean_total = float(np.average(total, weights=weight))
-        margin_ratings = np.linalg.solve(x.T @ (weight[:, None] * x) + ridge, x.T @ (weight * margin))
-        scoring = np.linalg.solve(x_sum.T @ (weight[:, None] * x_sum) + ridge,
-                                  x_sum.T @ (weight * (total - mean_total)))
+        margin_ratings = np.linalg.solve(
+            x.T @ (weight[:, None] * x) + ridge, x.T @ (weight * margin)
+        )
+        scoring = np.linalg.solve(
+            x_sum.T @ (weight[:, None] * x_sum) + ridge, x_sum.T @ (weight * (total - mean_total))
+        )
         return FittedRatings(
             margin={t: float(margin_ratings[i]) for t, i in index.items()},
             scoring={t: float(scoring[i]) for t, i in index.items()},
@@ -105,7 +122,9 @@ class RatingsModel:
             games=n,
         )
 
-    def predict(self, fitted: FittedRatings, features: Sequence[dict[str, Any]]) -> list[Prediction]:
+    def predict(
+        self, fitted: FittedRatings, features: Sequence[dict[str, Any]]
+    ) -> list[Prediction]:
         """One prediction per feature row (a feat__game row), in the order given."""
         w = float(self.params["market_weight"])
         out = []
@@ -113,7 +132,9 @@ class RatingsModel:
             home, away = f["home_team_id"], f["away_team_id"]
             home_edge = 0.0 if f["is_neutral_site"] else self.league.home_field_points
             rating_margin = fitted.margin.get(home, 0.0) - fitted.margin.get(away, 0.0) + home_edge
-            rating_total = fitted.mean_total + fitted.scoring.get(home, 0.0) + fitted.scoring.get(away, 0.0)
+            rating_total = (
+                fitted.mean_total + fitted.scoring.get(home, 0.0) + fitted.scoring.get(away, 0.0)
+            )
             spread, total_line = f.get("spread_home_close"), f.get("total_close")
             margin = rating_margin if spread is None else w * (-spread) + (1 - w) * rating_margin
             total = rating_total if total_line is None else w * total_line + (1 - w) * rating_total
@@ -124,19 +145,25 @@ class RatingsModel:
                 p_cover = round(normal_cdf((margin + spread) / self.league.margin_sd), 3)
                 edge = round(max(p_cover, 1 - p_cover) - BREAK_EVEN_AT_MINUS_110, 3)
                 if edge > 0:
-                    play = f"{home} {format_line(spread)}" if p_cover > 0.5 else f"{away} {format_line(-spread)}"
+                    play = (
+                        f"{home} {format_line(spread)}"
+                        if p_cover > 0.5
+                        else f"{away} {format_line(-spread)}"
+                    )
             if total_line is not None:
                 p_over = round(normal_cdf((total - total_line) / self.league.total_sd), 3)
-            out.append(Prediction(
-                game_id=f["game_id"],
-                margin_home=margin,
-                total=total,
-                p_home_win=round(normal_cdf(margin / self.league.margin_sd), 3),
-                p_home_cover=p_cover,
-                p_over=p_over,
-                spread_home=spread,
-                total_line=total_line,
-                edge=edge,
-                play=play,
-            ))
+            out.append(
+                Prediction(
+                    game_id=f["game_id"],
+                    margin_home=margin,
+                    total=total,
+                    p_home_win=round(normal_cdf(margin / self.league.margin_sd), 3),
+                    p_home_cover=p_cover,
+                    p_over=p_over,
+                    spread_home=spread,
+                    total_line=total_line,
+                    edge=edge,
+                    play=play,
+                )
+            )
         return out
