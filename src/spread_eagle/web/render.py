@@ -73,7 +73,9 @@ def _prediction_html(game: dict[str, Any]) -> str:
             else '<span class="noplay">No play</span>'
         )
         edge = (
-            "" if p["edge"] is None else f' <span class="muted">edge {p["edge"] * 100:+.1f}%</span>'
+            ""
+            if p["edge"] is None
+            else f' <span class="muted">· edge {p["edge"] * 100:+.1f}%</span>'
         )
         rows.append(
             f'<div class="model"><div><span class="label">{escape(p["model"])}</span> '
@@ -116,7 +118,7 @@ def game_card(game: dict[str, Any], tz: ZoneInfo) -> str:
 <dl class="market">
 <div><dt>Spread</dt><dd class="line">{escape(book_line(home, market["spread_home"]))}{opener}</dd></div>
 <div><dt>Total</dt><dd>O/U {escape(total)}</dd></div>
-<div><dt>Moneyline</dt><dd>{escape(away)} {escape(american(market["moneyline_away"]))} · {escape(home)} {escape(american(market["moneyline_home"]))}</dd></div>
+<div><dt>Moneyline</dt><dd><span class="nw">{escape(away)} {escape(american(market["moneyline_away"]))}</span> · <span class="nw">{escape(home)} {escape(american(market["moneyline_home"]))}</span></dd></div>
 </dl>
 {_prediction_html(game)}
 <p class="tldr">{escape(tldr)}</p>
