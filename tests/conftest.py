@@ -22,7 +22,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--postgres", action="store_true", help="also run warehouse tests on PostgreSQL")
+    parser.addoption(
+        "--postgres", action="store_true", help="also run warehouse tests on PostgreSQL"
+    )
 
 
 def _pg_base(config: pytest.Config) -> str | None:
@@ -40,7 +42,9 @@ def pytest_configure(config: pytest.Config) -> None:
             with psycopg.connect(base, connect_timeout=5) as conn:
                 conn.execute("select 1")
         except psycopg.OperationalError as exc:
-            raise pytest.UsageError(f"told to test on PostgreSQL but cannot reach {base}: {exc}") from exc
+            raise pytest.UsageError(
+                f"told to test on PostgreSQL but cannot reach {base}: {exc}"
+            ) from exc
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -68,7 +72,9 @@ def warehouse_url(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -
 
 
 def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Settings:
-    return Settings(_env_file=None, database_url=database_url, log_dir=tmp_path / "logs", **overrides)  # type: ignore[call-arg]
+    return Settings(
+        _env_file=None, database_url=database_url, log_dir=tmp_path / "logs", **overrides
+    )  # type: ignore[call-arg]
 
 
 @pytest.fixture

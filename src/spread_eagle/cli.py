@@ -36,7 +36,7 @@ def _settings() -> Settings:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {message}")
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {message}")
     return typer.Exit(code)
 
 
@@ -46,7 +46,9 @@ def _parse_date(value: str | None, name: str = "--date") -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date like 2024-11-24", param_hint=name) from None
+        raise typer.BadParameter(
+            f"{value!r} is not a date like 2024-11-24", param_hint=name
+        ) from None
 
 
 def _parse_ts(value: str | None) -> datetime | None:
@@ -55,7 +57,9 @@ def _parse_ts(value: str | None) -> datetime | None:
     try:
         ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a timestamp like 2024-11-24T12:00:00Z", param_hint="--as-of") from None
+        raise typer.BadParameter(
+            f"{value!r} is not a timestamp like 2024-11-24T12:00:00Z", param_hint="--as-of"
+        ) from None
     return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
@@ -67,8 +71,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show debug logs on the console.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show debug logs on the console.")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
 ) -> None:
     """Configure logging once for every command."""
     settings = _settings()
@@ -77,22 +85,42 @@ def main(
 
 # -- the daily run ---------------------------------------------------------------------------------
 
+
 def _print_report(report: Any) -> None:
     if report.ok:
-        out.print(f"[green]run {report.run_id} succeeded[/] for {report.league} {report.run_date} "
-                  f"in {report.seconds:.1f}s: valid and published")
+        out.print(
+            f"[green]run {report.run_id} succeeded[/] for {report.league} {report.run_date} "
+            f"in {report.seconds:.1f}s: valid and published"
+        )
     else:
-        out.print(f"[red]run {report.run_id} {report.status}[/] at step [bold]{report.failed_step}[/]: {report.error}")
-        out.print(f"Nothing was published. After fixing it: spread-eagle run-daily --date {report.run_date} "
-                  f"--from-step {report.failed_step}")
+        out.print(
+            f"[red]run {report.run_id} {report.status}[/] at step [bold]{report.failed_step}[/]: {report.error}"
+        )
+        out.print(
+            f"Nothing was published. After fixing it: spread-eagle run-daily --date {report.run_date} "
+            f"--from-step {report.failed_step}"
+        )
 
 
 @app.command("run-daily")
 def run_daily_cmd(
-    run_date: Annotated[str | None, typer.Option("--date", help="League-local date to run (default: today).")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="The run's clock, UTC (default: the morning after a past date, now for today).")] = None,
-    from_step: Annotated[str | None, typer.Option("--from-step", help="Resume from this step (earlier steps are skipped).")] = None,
-    league: Annotated[str | None, typer.Option("--league", help="League id (default: SPREAD_EAGLE_LEAGUE, nfl).")] = None,
+    run_date: Annotated[
+        str | None, typer.Option("--date", help="League-local date to run (default: today).")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The run's clock, UTC (default: the morning after a past date, now for today).",
+        ),
+    ] = None,
+    from_step: Annotated[
+        str | None,
+        typer.Option("--from-step", help="Resume from this step (earlier steps are skipped)."),
+    ] = None,
+    league: Annotated[
+        str | None, typer.Option("--league", help="League id (default: SPREAD_EAGLE_LEAGUE, nfl).")
+    ] = None,
 ) -> None:
     """Run the seven-step daily pipeline for one date. Exits 0 only when the run was valid and published."""
     from spread_eagle.leagues import UnknownLeagueError, load_league
@@ -103,8 +131,14 @@ def run_daily_cmd(
     try:
         tz = load_league(league or settings.league).tz
         day = _parse_date(run_date) or datetime.now(tz).date()
-        report = run_daily(settings, run_date=day, as_of=_parse_ts(as_of), league=league, from_step=from_step,
-                           command=" ".join(["run-daily", *sys.argv[2:]]))
+        report = run_daily(
+            settings,
+            run_date=day,
+            as_of=_parse_ts(as_of),
+            league=league,
+            from_step=from_step,
+            command=" ".join(["run-daily", *sys.argv[2:]]),
+        )
     except (UnknownLeagueError, UnknownStepError, WarehouseError) as exc:
         raise _fail(str(exc)) from None
     _print_report(report)
@@ -122,8 +156,10 @@ def demo() -> None:
 
     settings = _settings()
     newest = _newest_date(settings.resolved_games_file)
-    out.print(f"[bold]Spread Eagle demo[/]: replaying {settings.resolved_games_file.name} "
-              f"(nflverse, 1999-2024) for the newest date, {newest}, into {settings.database_url}")
+    out.print(
+        f"[bold]Spread Eagle demo[/]: replaying {settings.resolved_games_file.name} "
+        f"(nflverse, 1999-2024) for the newest date, {newest}, into {settings.database_url}"
+    )
     report = run_daily(settings, run_date=newest, command="demo")
     _print_report(report)
     if not report.ok:
@@ -131,17 +167,27 @@ def demo() -> None:
     with connect(settings.database_url) as wh:
         _print_slate(read_slate(wh, report.league, newest))
     out.print("\nLook further:")
-    out.print(f"  spread-eagle slate --date {newest} --json   # the published slate as the UI reads it")
+    out.print(
+        f"  spread-eagle slate --date {newest} --json   # the published slate as the UI reads it"
+    )
     out.print("  spread-eagle status                          # the run, step by step")
-    out.print("  spread-eagle serve                           # the web UI on http://127.0.0.1:8000")
-    out.print("  spread-eagle run-daily --date 2024-11-24     # any other date of the bundled history")
+    out.print(
+        "  spread-eagle serve                           # the web UI on http://127.0.0.1:8000"
+    )
+    out.print(
+        "  spread-eagle run-daily --date 2024-11-24     # any other date of the bundled history"
+    )
 
 
 def _newest_date(games_file: Path) -> date:
     import csv
 
     with games_file.open(encoding="utf-8-sig", newline="") as handle:
-        days = [row["gameday"] for row in csv.DictReader(handle) if row.get("gameday") and row.get("home_score")]
+        days = [
+            row["gameday"]
+            for row in csv.DictReader(handle)
+            if row.get("gameday") and row.get("home_score")
+        ]
     if not days:
         raise _fail(f"{games_file} has no finished games to replay")
     return date.fromisoformat(max(days))
@@ -153,8 +199,9 @@ def backfill(
     end: Annotated[str, typer.Option("--end", help="Last date (inclusive).")],
     league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
 ) -> None:
-    """Rebuild history for every date with games between --start and --end, oldest first: raw, then
-    dbt, then models, then content, each date validated and published as a daily run would be."""
+    """Rebuild history for every date with games between --start and --end: raw for every date
+    (oldest first), then one dbt build, then models and content date by date, then one UI build
+    and each date's atomic publish. Each date is a run in the ledger; stops at the first failure."""
     from spread_eagle.pipeline.backfill import backfill as run_backfill
 
     settings = _settings()
@@ -163,8 +210,10 @@ def backfill(
     if last < first:
         raise _fail("--end is before --start")
     result = run_backfill(settings, first, last, league=league)
-    out.print(f"backfill {first}..{last}: {result.dates} dates, {result.published} published, "
-              f"{len(result.failed)} failed in {result.seconds:.1f}s")
+    out.print(
+        f"backfill {first}..{last}: {result.dates} dates, {result.published} published, "
+        f"{len(result.failed)} failed in {result.seconds:.1f}s"
+    )
     for day, error in result.failed:
         out.print(f"[red]  {day}: {error}[/]")
     if result.failed:
@@ -175,7 +224,9 @@ def backfill(
 def backtest(
     start_season: Annotated[int, typer.Option("--start-season", help="First season evaluated.")],
     end_season: Annotated[int, typer.Option("--end-season", help="Last season evaluated.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for metrics.json and report.html.")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for metrics.json and report.html.")
+    ],
 ) -> None:
     """Walk-forward evaluation of every model against the market; writes DIR/metrics.json and DIR/report.html."""
     from spread_eagle.predict.backtest import BacktestError, run_backtest
@@ -185,48 +236,90 @@ def backtest(
         metrics = run_backtest(settings, start_season, end_season, out_dir)
     except BacktestError as exc:
         raise _fail(str(exc)) from None
-    out.print(f"backtest {start_season}-{end_season}: {metrics['games']} games -> {out_dir / 'metrics.json'}, "
-              f"{out_dir / 'report.html'}")
+    out.print(
+        f"backtest {start_season}-{end_season}: {metrics['games']} games -> {out_dir / 'metrics.json'}, "
+        f"{out_dir / 'report.html'}"
+    )
     market = metrics["market"]
     table = Table("who", "spread MAE", "total MAE", "win Brier", "SU acc", "ATS vs close")
-    table.add_row("market", f"{market['spread_mae']:.2f}", f"{market['total_mae']:.2f}", f"{market['win_brier']:.4f}",
-                  f"{market['su_accuracy']:.3f}", "")
+    table.add_row(
+        "market",
+        f"{market['spread_mae']:.2f}",
+        f"{market['total_mae']:.2f}",
+        f"{market['win_brier']:.4f}",
+        f"{market['su_accuracy']:.3f}",
+        "",
+    )
     for name, m in metrics["models"].items():
         ats = m["ats_vs_close"]
-        table.add_row(name, f"{m['spread_mae']:.2f}", f"{m['total_mae']:.2f}", f"{m['win_brier']:.4f}",
-                      f"{m['su_accuracy']:.3f}", f"{ats['wins']}-{ats['losses']}-{ats['pushes']} ({ats['pct']:.3f})")
+        table.add_row(
+            name,
+            f"{m['spread_mae']:.2f}",
+            f"{m['total_mae']:.2f}",
+            f"{m['win_brier']:.4f}",
+            f"{m['su_accuracy']:.3f}",
+            f"{ats['wins']}-{ats['losses']}-{ats['pushes']} ({ats['pct']:.3f})",
+        )
     out.print(table)
 
 
 # -- reading ---------------------------------------------------------------------------------------
 
+
 def _print_slate(doc: dict[str, Any]) -> None:
-    table = Table(title=f"{doc['league'].upper()} slate {doc['date']} (run {doc['run_id']})", show_lines=False)
-    for column in ("kickoff (UTC)", "game", "line", "total", "model", "play", "result"):
+    table = Table(
+        title=f"{doc['league'].upper()} slate {doc['date']} (run {doc['run_id']})", show_lines=False
+    )
+    for column in ("kickoff (UTC)", "game", "line", "total", "model line, total", "play", "result"):
         table.add_column(column)
     from spread_eagle.predict.probability import format_line
 
     for g in doc["games"]:
         m, p = g["market"], (g["predictions"] or [{}])[0]
-        line = "" if m["spread_home"] is None else f"{g['home_team']} {format_line(m['spread_home'])}"
-        model = "" if not p else f"{g['home_team']} {format_line(-p['margin_home'])}, {p['total']:.1f}"
+        line = (
+            "" if m["spread_home"] is None else f"{g['home_team']} {format_line(m['spread_home'])}"
+        )
+        model = (
+            "" if not p else f"{g['home_team']} {format_line(-p['margin_home'])}, {p['total']:.1f}"
+        )
         r = g["result"]
-        result = "" if r is None else f"{g['away_team']} {r['away_score']}-{r['home_score']} {g['home_team']}"
-        table.add_row((g["kickoff_at"] or "")[:16].replace("T", " "), f"{g['away_team']} @ {g['home_team']}", line,
-                      "" if m["total"] is None else f"{m['total']:g}", model, p.get("play") or "-", result)
+        result = (
+            ""
+            if r is None
+            else f"{g['away_team']} {r['away_score']}-{r['home_score']} {g['home_team']}"
+        )
+        table.add_row(
+            (g["kickoff_at"] or "")[:16].replace("T", " "),
+            f"{g['away_team']} @ {g['home_team']}",
+            line,
+            "" if m["total"] is None else f"{m['total']:g}",
+            model,
+            p.get("play") or "-",
+            result,
+        )
     out.print(table)
     if not doc["games"]:
         out.print("No games on this date.")
+    else:
+        out.print(
+            "line: the home team's handicap as a sportsbook prints it (PHI +1.5 = PHI gets 1.5 points); "
+            "model: the model's own line and total; play: the side the model takes against the line "
+            "when it beats the -110 break-even, '-' when it does not."
+        )
     for g in doc["games"][:3]:
         out.print(f"[bold]{g['away_team']} @ {g['home_team']}[/]: {g['tldr']['text']}")
     if len(doc["games"]) > 3:
-        out.print(f"... and {len(doc['games']) - 3} more TL;DRs (spread-eagle slate --date {doc['date']} --json)")
+        out.print(
+            f"... and {len(doc['games']) - 3} more TL;DRs (spread-eagle slate --date {doc['date']} --json)"
+        )
 
 
 @app.command()
 def slate(
     run_date: Annotated[str, typer.Option("--date", help="League-local date.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the slate document (what the UI and API serve).")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the slate document (what the UI and API serve).")
+    ] = False,
     league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
 ) -> None:
     """Show the published slate of a date."""
@@ -266,20 +359,31 @@ def status(
     except WarehouseError as exc:
         raise _fail(str(exc)) from None
     if as_json:
-        typer.echo(json.dumps(runs, indent=2, default=lambda v: iso_z(v) if isinstance(v, datetime) else str(v)))
+        typer.echo(
+            json.dumps(
+                runs, indent=2, default=lambda v: iso_z(v) if isinstance(v, datetime) else str(v)
+            )
+        )
         return
     if not runs:
         out.print("No runs yet. Start with: spread-eagle demo")
         return
     for run in runs:
         colour = {"succeeded": "green", "running": "yellow"}.get(run["status"], "red")
-        out.print(f"[bold]{run['run_id']}[/] {run['league']} {run['run_date']} [{colour}]{run['status']}[/] "
-                  f"(as of {iso_z(run['as_of'])}, env {run['env']}, started {iso_z(run['started_at'])})")
+        out.print(
+            f"[bold]{run['run_id']}[/] {run['league']} {run['run_date']} [{colour}]{run['status']}[/] "
+            f"(as of {iso_z(run['as_of'])}, env {run['env']}, started {iso_z(run['started_at'])})"
+        )
         table = Table("step", "status", "seconds", "counts", "notes")
         for step in run["steps"]:
-            seconds = "" if not (step["started_at"] and step["ended_at"]) else \
-                f"{(step['ended_at'] - step['started_at']).total_seconds():.2f}"
-            notes = step["error"] or step["model_version"] or step["llm_status"] or step["detail"] or ""
+            seconds = (
+                ""
+                if not (step["started_at"] and step["ended_at"])
+                else f"{(step['ended_at'] - step['started_at']).total_seconds():.2f}"
+            )
+            notes = (
+                step["error"] or step["model_version"] or step["llm_status"] or step["detail"] or ""
+            )
             counts = ", ".join(f"{k}={v}" for k, v in step["row_counts"].items())
             table.add_row(step["step"], step["status"], seconds, counts, notes)
         out.print(table)
@@ -304,8 +408,13 @@ def validate_cmd(
             wh.migrate()
             if not wh.relation_exists("facts", "fct__game"):
                 raise _fail("nothing has been transformed yet: run `spread-eagle run-daily` first")
-            latest = wh.scalar("select run_id from ops.run where league = ? and run_date = ? order by started_at desc limit 1",
-                               (league_config.league, day)) or "-"
+            latest = (
+                wh.scalar(
+                    "select run_id from ops.run where league = ? and run_date = ? order by started_at desc limit 1",
+                    (league_config.league, day),
+                )
+                or "-"
+            )
             results = run_checks(Scope(wh, league_config, day, latest, settings.model_name))
     except WarehouseError as exc:
         raise _fail(str(exc)) from None
@@ -324,7 +433,9 @@ def doctor() -> None:
     settings = _settings()
     problems = 0
     for check in run_doctor(settings):
-        mark = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}[check.level]
+        mark = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}[
+            check.level
+        ]
         out.print(f"{mark:>18} {check.name}: {check.detail}")
         problems += check.level == "fail"
     if problems:
@@ -341,7 +452,9 @@ def serve(
 
     settings = _settings()
     server = make_server(settings, host, port)
-    out.print(f"Serving published slates on http://{host}:{server.server_address[1]}/ (Ctrl+C to stop)")
+    out.print(
+        f"Serving published slates on http://{host}:{server.server_address[1]}/ (Ctrl+C to stop)"
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -32,9 +32,16 @@ class Settings(BaseSettings):
         populate_by_name=True,
     )
 
-    env: str = Field("local", description="Environment name recorded on every run (dev, local, prod).")
-    database_url: str = Field(DEFAULT_DATABASE_URL, description="duckdb:///relative.duckdb, duckdb:////absolute.duckdb or postgresql://...")
-    games_file: Path | None = Field(None, description="An nflverse-format games CSV to replay instead of the bundled one.")
+    env: str = Field(
+        "local", description="Environment name recorded on every run (dev, local, prod)."
+    )
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="duckdb:///relative.duckdb, duckdb:////absolute.duckdb or postgresql://...",
+    )
+    games_file: Path | None = Field(
+        None, description="An nflverse-format games CSV to replay instead of the bundled one."
+    )
     league: str = Field("nfl", description="Default league.")
     schedule_provider: ScheduleProvider = "replay"
     odds_provider: OddsProvider = "replay"
@@ -60,7 +67,9 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str) -> str:
-        if not value.startswith(("duckdb://", "postgresql://", "postgres://", "postgresql+psycopg://")):
+        if not value.startswith(
+            ("duckdb://", "postgresql://", "postgres://", "postgresql+psycopg://")
+        ):
             raise ValueError(
                 "SPREAD_EAGLE_DATABASE_URL must start with duckdb:/// or postgresql:// "
                 f"(got a URL starting with {value.split(':', 1)[0]!r})"

@@ -61,7 +61,9 @@ class JsonLinesFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return json.dumps(
             {
-                "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                "ts": datetime.fromtimestamp(record.created, UTC)
+                .isoformat(timespec="milliseconds")
+                .replace("+00:00", "Z"),
                 "level": record.levelname,
                 "logger": record.name,
                 "run_id": getattr(record, "run_id", None),
@@ -80,7 +82,9 @@ class ConsoleFormatter(logging.Formatter):
         return f"{prefix}{level}{record.getMessage()}"
 
 
-def configure_logging(*, log_dir: Path | None, secrets: Iterable[str] = (), verbose: bool = False) -> Path | None:
+def configure_logging(
+    *, log_dir: Path | None, secrets: Iterable[str] = (), verbose: bool = False
+) -> Path | None:
     """Set up the `spread_eagle` logger tree; returns the JSON-lines file path, if any."""
     root = logging.getLogger(_ROOT)
     for handler in list(root.handlers):

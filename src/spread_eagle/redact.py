@@ -23,11 +23,17 @@ def redact_url(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return MASK
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if not parts.password and not any(k.lower() in SECRET_QUERY_KEYS for k, _ in pairs):
+        return url  # nothing to hide: keep the URL exactly as given (duckdb:/// included)
     netloc = parts.netloc
     if parts.password:
         netloc = netloc.replace(f":{parts.password}@", f":{MASK}@")
     query = urlencode(
-        [(k, MASK if k.lower() in SECRET_QUERY_KEYS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)],
+        [
+            (k, MASK if k.lower() in SECRET_QUERY_KEYS else v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ],
         safe="*",
     )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

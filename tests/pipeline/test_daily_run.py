@@ -29,9 +29,19 @@ def _slate(settings: Settings, day: date = SUNDAY) -> dict:
 
 
 def _table_counts(settings: Settings) -> dict[str, int]:
-    tables = ["raw.payload", "raw.nflverse_game", "raw.quarantine", "outputs.game_prediction", "outputs.game_tldr",
-              "publish.slate", "publish.slate_game", "facts.fct__game", "facts.fct__market_snapshot",
-              "features.feat__game", "ui.ui__game_card"]
+    tables = [
+        "raw.payload",
+        "raw.nflverse_game",
+        "raw.quarantine",
+        "outputs.game_prediction",
+        "outputs.game_tldr",
+        "publish.slate",
+        "publish.slate_game",
+        "facts.fct__game",
+        "facts.fct__market_snapshot",
+        "features.feat__game",
+        "ui.ui__game_card",
+    ]
     with connect(settings.database_url) as wh:
         return {t: wh.scalar(f"select count(*) from {t}") for t in tables}
 
@@ -43,7 +53,9 @@ def test_run_daily_publishes_every_game_with_lines_prediction_and_tldr(settings:
     assert len(slate["games"]) == SUNDAY_GAMES
     for game in slate["games"]:
         assert isinstance(game["market"]["spread_home"], float)
-        assert game["predictions"] and all(p["model_version"].startswith("ratings-") for p in game["predictions"])
+        assert game["predictions"] and all(
+            p["model_version"].startswith("ratings-") for p in game["predictions"]
+        )
         assert game["tldr"]["text"].strip() and game["tldr"]["grounded"] is True
     kc_car = next(g for g in slate["games"] if g["game_id"] == "2024_12_KC_CAR")
     assert kc_car["market"]["spread_home"] == 11.0  # CAR an 11-point home underdog
@@ -105,7 +117,9 @@ def test_failed_step_keeps_previous_slate_and_from_step_completes(
     assert _slate(settings)["run_id"] == resumed.run_id
 
 
-def test_date_without_games_publishes_an_empty_slate(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+def test_date_without_games_publishes_an_empty_slate(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
     tuesday = date(2024, 11, 26)
     report = run_daily(settings, run_date=tuesday)
     assert report.ok, report.error

@@ -1,56 +1,86 @@
-"""RatingsModel.fit accumulates its normal equations game by game; they must be the ridge solution."""
+"""The ratings model on plain lists: no warehouse needed."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 
-import numpy as np
+import pytest
 
-from spread_eagle.config import BUNDLED_GAMES_FILE
 from spread_eagle.leagues import load_league
-from spread_eagle.predict.backtest import load_games
-from spread_eagle.predict.ratings import RatingsModel
+from spread_eagle.predict.probability import format_line, normal_cdf
+from spread_eagle.predict.ratings import FinishedGame, RatingsModel, model_version
 
 NFL = load_league("nfl")
 
 
-def test_fit_equals_the_dense_weighted_ridge_solution() -> None:
-    as_of = date(2024, 11, 24)
-    games = [
-        g.finished() for g in load_games(BUNDLED_GAMES_FILE, NFL) if g.is_final and g.season >= 2021
-    ]
+def _games() -> list[FinishedGame]:
+    start = date(2024, 9, 8)
+    games = []
+    for week in range(8):  # KC beats everyone by 10, CAR loses to everyone by 10
+        day = start + timedelta(days=7 * week)
+        games.append(
+            FinishedGame(day, "KC", f"T{week}", False, 27 + int(NFL.home_field_points), 17)
+        )
+        games.append(FinishedGame(day, f"U{week}", "CAR", False, 27, 17))
+    return games
+
+
+def _features(**overrides: object) -> dict:
+    row = {
+        "game_id": "2024_12_KC_CAR",
+        "home_team_id": "CAR",
+        "away_team_id": "KC",
+        "is_neutral_site": False,
+        "spread_home_close": 11.0,
+        "total_close": 43.0,
+    }
+    row.update(overrides)
+    return row
+
+
+def test_strong_team_is_rated_above_weak_team() -> None:
     model = RatingsModel(NFL)
-    fitted = model.fit(games, as_of)
-
-    usable = [g for g in games if g.game_date < as_of]
-    teams = sorted({g.home_team_id for g in usable} | {g.away_team_id for g in usable})
-    col = {team: i for i, team in enumerate(teams)}
-    diff, both = np.zeros((len(usable), len(teams))), np.zeros((len(usable), len(teams)))
-    for row, g in enumerate(usable):
-        diff[row, col[g.home_team_id]], diff[row, col[g.away_team_id]] = 1.0, -1.0
-        both[row, col[g.home_team_id]], both[row, col[g.away_team_id]] = 1.0, 1.0
-    hfa = np.array([0.0 if g.is_neutral_site else NFL.home_field_points for g in usable])
-    margin = np.array([g.home_score - g.away_score for g in usable]) - hfa
-    total = np.array([g.home_score + g.away_score for g in usable], dtype=float)
-    half_life = float(NFL.ratings["half_life_days"])
-    w = np.array([0.5 ** ((as_of - g.game_date).days / half_life) for g in usable])
-    ridge = float(NFL.ratings["ridge"]) * np.eye(len(teams))
-    mean_total = float(np.average(total, weights=w))
-    expected_margin = np.linalg.solve(diff.T @ (w[:, None] * diff) + ridge, diff.T @ (w * margin))
-    expected_scoring = np.linalg.solve(
-        both.T @ (w[:, None] * both) + ridge, both.T @ (w * (total - mean_total))
-    )
-
-    assert fitted.games == len(usable) and fitted.mean_total == mean_total
-    assert np.allclose([fitted.margin[t] for t in teams], expected_margin, atol=1e-10)
-    assert np.allclose([fitted.scoring[t] for t in teams], expected_scoring, atol=1e-10)
+    fitted = model.fit(_games(), date(2024, 11, 24))
+    assert fitted.margin["KC"] > 3 > -3 > fitted.margin["CAR"]
+    [prediction] = model.predict(fitted, [_features(spread_home_close=None, total_close=None)])
+    assert prediction.margin_home < -5 and prediction.p_home_win < 0.35
+    assert prediction.p_home_cover is None and prediction.play is None
 
 
 def test_fit_ignores_games_on_or_after_the_date() -> None:
-    games = [
-        g.finished() for g in load_games(BUNDLED_GAMES_FILE, NFL) if g.is_final and g.season == 2024
-    ]
     model = RatingsModel(NFL)
-    day = date(2024, 11, 24)
-    assert model.fit(games, day) == model.fit([g for g in games if g.game_date < day], day)
-    assert model.fit([], day).games == 0 and model.fit([], day).mean_total == NFL.typical_total
+    games = _games()
+    later = [FinishedGame(date(2024, 12, 1), "CAR", "KC", False, 60, 0)]
+    assert model.fit(games, date(2024, 11, 24)) == model.fit(games + later, date(2024, 11, 24))
+
+
+def test_probabilities_follow_the_spread_sign_convention() -> None:
+    model = RatingsModel(NFL)
+    fitted = model.fit(_games(), date(2024, 11, 24))
+    [p] = model.predict(fitted, [_features()])
+    # home covers when margin_home + spread_home > 0
+    assert p.p_home_cover == pytest.approx(
+        round(normal_cdf((p.margin_home + 11.0) / NFL.margin_sd), 3)
+    )
+    assert 0 <= p.p_home_win <= 1 and 0 <= (p.p_over or 0) <= 1
+    if p.play:
+        assert p.play in {"CAR +11", "KC -11"}
+        assert p.edge is not None and p.edge > 0
+
+
+def test_predictions_are_deterministic() -> None:
+    model = RatingsModel(NFL)
+    a = model.predict(model.fit(_games(), date(2024, 11, 24)), [_features()])
+    b = model.predict(model.fit(list(reversed(_games())), date(2024, 11, 24)), [_features()])
+    assert a == b
+
+
+def test_version_changes_with_the_league_constants() -> None:
+    assert model_version(NFL).startswith("ratings-1.0.0+nfl.")
+    changed = replace(NFL, home_field_points=NFL.home_field_points + 1)
+    assert model_version(changed) != model_version(NFL)
+
+
+def test_format_line() -> None:
+    assert [format_line(v) for v in (11.0, -3.5, 0.0, 1.5)] == ["+11", "-3.5", "pk", "+1.5"]

@@ -36,30 +36,61 @@ class StoreResult:
         }
 
 
-def quarantine(wh: Warehouse, run_id: str, items: list[QuarantinedRecord], payload_id: str | None) -> int:
+def quarantine(
+    wh: Warehouse, run_id: str, items: list[QuarantinedRecord], payload_id: str | None
+) -> int:
     """Keep what could not be used, with the reason; ids are content-derived so re-runs add nothing."""
     rows = []
     for item in items:
         qid = hashlib.sha256(
-            "\x1f".join([item.source, payload_id or "", item.record_ref or "", item.reason, item.record]).encode()
+            "\x1f".join(
+                [item.source, payload_id or "", item.record_ref or "", item.reason, item.record]
+            ).encode()
         ).hexdigest()[:32]
-        rows.append([qid, run_id, item.source, payload_id, item.record_ref, item.reason, item.record, datetime.now(UTC)])
-        log.warning("quarantined %s record %s: %s", item.source, item.record_ref or "(payload)", item.reason)
+        rows.append(
+            [
+                qid,
+                run_id,
+                item.source,
+                payload_id,
+                item.record_ref,
+                item.reason,
+                item.record,
+                datetime.now(UTC),
+            ]
+        )
+        log.warning(
+            "quarantined %s record %s: %s", item.source, item.record_ref or "(payload)", item.reason
+        )
     if not rows:
         return 0
-    existing = {r["quarantine_id"] for r in wh.query(
-        f"select quarantine_id from raw.quarantine where quarantine_id in ({', '.join('?' for _ in rows)})",
-        [r[0] for r in rows],
-    )}
+    existing = {
+        r["quarantine_id"]
+        for r in wh.query(
+            f"select quarantine_id from raw.quarantine where quarantine_id in ({', '.join('?' for _ in rows)})",
+            [r[0] for r in rows],
+        )
+    }
     fresh = [r for r in rows if r[0] not in existing]
     return wh.insert_rows(
         "raw.quarantine",
-        ["quarantine_id", "run_id", "source", "payload_id", "record_ref", "reason", "record", "quarantined_at"],
+        [
+            "quarantine_id",
+            "run_id",
+            "source",
+            "payload_id",
+            "record_ref",
+            "reason",
+            "record",
+            "quarantined_at",
+        ],
         fresh,
     )
 
 
-def store_payload(wh: Warehouse, run_id: str, payload: Payload, parser: Parser, result: StoreResult) -> None:
+def store_payload(
+    wh: Warehouse, run_id: str, payload: Payload, parser: Parser, result: StoreResult
+) -> None:
     """Store a payload verbatim (once) and land its parsed rows in the same transaction."""
     payload_id = payload.payload_id
     parsed = parser(payload)
@@ -70,12 +101,35 @@ def store_payload(wh: Warehouse, run_id: str, payload: Payload, parser: Parser, 
     with wh.transaction():
         wh.insert_rows(
             "raw.payload",
-            ["payload_id", "source", "endpoint", "request_params", "content_type", "body", "content_hash",
-             "fetched_at", "run_id"],
-            [[payload_id, payload.source, payload.endpoint, payload.request_params, payload.content_type,
-              payload.body, payload.content_hash, payload.fetched_at, run_id]],
+            [
+                "payload_id",
+                "source",
+                "endpoint",
+                "request_params",
+                "content_type",
+                "body",
+                "content_hash",
+                "fetched_at",
+                "run_id",
+            ],
+            [
+                [
+                    payload_id,
+                    payload.source,
+                    payload.endpoint,
+                    payload.request_params,
+                    payload.content_type,
+                    payload.body,
+                    payload.content_hash,
+                    payload.fetched_at,
+                    run_id,
+                ]
+            ],
         )
-        rows = [[payload_id, n, payload.fetched_at, run_id, *row] for n, row in enumerate(parsed.rows, start=1)]
+        rows = [
+            [payload_id, n, payload.fetched_at, run_id, *row]
+            for n, row in enumerate(parsed.rows, start=1)
+        ]
         result.rows += wh.insert_rows(parsed.table, META_COLUMNS + parsed.columns, rows)
         result.quarantined += quarantine(wh, run_id, parsed.quarantined, payload_id)
     result.payloads_new += 1

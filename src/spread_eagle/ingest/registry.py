@@ -39,4 +39,7 @@ def providers_for(settings: Settings, league: League) -> dict[str, Provider]:
         "results": settings.results_provider,
     }
     built: dict[str, Provider] = {}
-    return {kind: built.setdefault(name, build_provider(name, settings, league)) for kind, name in names.items()}
+    return {
+        kind: built.setdefault(name, build_provider(name, settings, league))
+        for kind, name in names.items()
+    }

@@ -59,7 +59,9 @@ def load_league(league: str) -> League:
     folder = resources.files("spread_eagle.leagues")
     config_file = folder / f"{league}.yaml"
     if not config_file.is_file():
-        known = sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+        known = sorted(
+            p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+        )
         raise UnknownLeagueError(f"unknown league {league!r}; known leagues: {', '.join(known)}")
     config: dict[str, Any] = yaml.safe_load(config_file.read_text(encoding="utf-8"))
     teams = [row for row in _read_csv(f"{league}_teams.csv") if row["league"] == league]

@@ -24,7 +24,9 @@ def default_as_of(run_date: date, league: League, now: datetime | None = None) -
     final, so re-running a past date is deterministic. For today or a future date: now.
     """
     now = now or datetime.now(UTC)
-    morning_after = datetime.combine(run_date + timedelta(days=1), time(6, 0), tzinfo=league.tz).astimezone(UTC)
+    morning_after = datetime.combine(
+        run_date + timedelta(days=1), time(6, 0), tzinfo=league.tz
+    ).astimezone(UTC)
     return morning_after if morning_after <= now else now.replace(microsecond=0)
 
 

@@ -12,7 +12,14 @@ from typing import Any
 from spread_eagle.pipeline.context import RunContext, StepOutcome
 from spread_eagle.warehouse import Warehouse
 
-RUNNING, SUCCEEDED, FAILED, INVALID, SKIPPED, PENDING = "running", "succeeded", "failed", "invalid", "skipped", "pending"
+RUNNING, SUCCEEDED, FAILED, INVALID, SKIPPED, PENDING = (
+    "running",
+    "succeeded",
+    "failed",
+    "invalid",
+    "skipped",
+    "pending",
+)
 
 
 def _now() -> datetime:
@@ -25,43 +32,78 @@ def start_run(ctx: RunContext, steps: list[str], from_step: str | None, command:
         wh.execute(
             "insert into ops.run (run_id, league, run_date, as_of, env, status, from_step, command, started_at)"
             " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (ctx.run_id, ctx.league.league, ctx.run_date, ctx.as_of, ctx.env, RUNNING, from_step, command, _now()),
+            (
+                ctx.run_id,
+                ctx.league.league,
+                ctx.run_date,
+                ctx.as_of,
+                ctx.env,
+                RUNNING,
+                from_step,
+                command,
+                _now(),
+            ),
         )
         wh.insert_rows(
-            "ops.step_run", ["run_id", "step", "ordinal", "status"],
+            "ops.step_run",
+            ["run_id", "step", "ordinal", "status"],
             [[ctx.run_id, step, n, PENDING] for n, step in enumerate(steps, start=1)],
         )
 
 
 def step_started(wh: Warehouse, run_id: str, step: str) -> None:
-    wh.execute("update ops.step_run set status = ?, started_at = ? where run_id = ? and step = ?",
-               (RUNNING, _now(), run_id, step))
+    wh.execute(
+        "update ops.step_run set status = ?, started_at = ? where run_id = ? and step = ?",
+        (RUNNING, _now(), run_id, step),
+    )
 
 
 def step_skipped(wh: Warehouse, run_id: str, step: str, why: str) -> None:
-    wh.execute("update ops.step_run set status = ?, detail = ? where run_id = ? and step = ?",
-               (SKIPPED, why, run_id, step))
+    wh.execute(
+        "update ops.step_run set status = ?, detail = ? where run_id = ? and step = ?",
+        (SKIPPED, why, run_id, step),
+    )
 
 
-def step_finished(wh: Warehouse, run_id: str, step: str, outcome: StepOutcome, status: str = SUCCEEDED,
-                  error: str | None = None) -> None:
+def step_finished(
+    wh: Warehouse,
+    run_id: str,
+    step: str,
+    outcome: StepOutcome,
+    status: str = SUCCEEDED,
+    error: str | None = None,
+) -> None:
     wh.execute(
         "update ops.step_run set status = ?, ended_at = ?, row_counts = ?, model_version = ?, dbt_status = ?,"
         " llm_status = ?, detail = ?, error = ? where run_id = ? and step = ?",
-        (status, _now(), json.dumps(outcome.counts, sort_keys=True, default=str), outcome.model_version,
-         outcome.dbt_status, outcome.llm_status, outcome.detail, error, run_id, step),
+        (
+            status,
+            _now(),
+            json.dumps(outcome.counts, sort_keys=True, default=str),
+            outcome.model_version,
+            outcome.dbt_status,
+            outcome.llm_status,
+            outcome.detail,
+            error,
+            run_id,
+            step,
+        ),
     )
 
 
 def finish_run(wh: Warehouse, run_id: str, status: str, error: str | None = None) -> None:
-    wh.execute("update ops.run set status = ?, ended_at = ?, error = ? where run_id = ?",
-               (status, _now(), error, run_id))
+    wh.execute(
+        "update ops.run set status = ?, ended_at = ?, error = ? where run_id = ?",
+        (status, _now(), error, run_id),
+    )
 
 
-def recent_runs(wh: Warehouse, limit: int = 10, league: str | None = None,
-                run_date: date | None = None) -> list[dict[str, Any]]:
+def recent_runs(
+    wh: Warehouse, limit: int = 10, league: str | None = None, run_date: date | None = None
+) -> list[dict[str, Any]]:
     """Newest runs first, each with its steps in order."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[object] = []
     if league:
         where.append("league = ?")
         params.append(league)

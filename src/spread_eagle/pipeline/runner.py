@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -26,6 +27,14 @@ log = logging.getLogger(__name__)
 
 class UnknownStepError(ValueError):
     pass
+
+
+class StepFailedError(RuntimeError):
+    """A step failed; the ledger already says so (run failed/invalid, later steps skipped)."""
+
+    def __init__(self, step: str, status: str, error: str) -> None:
+        super().__init__(f"{step}: {error}")
+        self.step, self.status, self.error = step, status, error
 
 
 @dataclass
@@ -50,12 +59,68 @@ def steps_from(from_step: str | None) -> list[str]:
         return STEP_NAMES
     if from_step not in STEPS:
         raise UnknownStepError(f"unknown step {from_step!r}; steps are: {', '.join(STEP_NAMES)}")
-    return STEP_NAMES[STEP_NAMES.index(from_step):]
+    return STEP_NAMES[STEP_NAMES.index(from_step) :]
 
 
-def run_daily(settings: Settings, *, run_date: date, as_of: datetime | None = None, league: str | None = None,
-              from_step: str | None = None, command: str = "run-daily",
-              warehouse: Warehouse | None = None) -> RunReport:
+def open_run(ctx: RunContext, from_step: str | None, command: str) -> None:
+    """Write the run's ledger row (all steps pending) and say what is about to happen."""
+    ledger.start_run(ctx, STEP_NAMES, from_step, command)
+    with log_context(run_id=ctx.run_id):
+        log.info(
+            "run %s: %s %s as of %s on %s (env %s)",
+            ctx.run_id,
+            ctx.league.league,
+            ctx.run_date,
+            ctx.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            ctx.warehouse.describe(),
+            ctx.env,
+        )
+
+
+def execute_step(
+    ctx: RunContext, name: str, step: Callable[[RunContext], StepOutcome] | None = None
+) -> StepOutcome:
+    """Run one step under the ledger. On failure: record it, mark the run failed (or invalid),
+    skip the later steps, tell the person what to re-run, and raise StepFailedError."""
+    wh = ctx.warehouse
+    with log_context(run_id=ctx.run_id, step=name):
+        ledger.step_started(wh, ctx.run_id, name)
+        started = time.perf_counter()
+        try:
+            outcome = (step or STEPS[name])(ctx)
+        except Exception as exc:  # fail fast: every failure is recorded, then the run stops
+            error = redact_text(f"{type(exc).__name__}: {exc}", ctx.settings.secrets())
+            status = ledger.INVALID if isinstance(exc, ValidationFailedError) else ledger.FAILED
+            ledger.step_finished(
+                wh, ctx.run_id, name, StepOutcome(), status=ledger.FAILED, error=error
+            )
+            ledger.finish_run(wh, ctx.run_id, status, error=f"{name}: {error}")
+            for later in STEP_NAMES[STEP_NAMES.index(name) + 1 :]:
+                ledger.step_skipped(wh, ctx.run_id, later, f"not run: {name} failed")
+            log.error("step %s failed: %s", name, error)
+            log.error(
+                "nothing was published; the previous slate (if any) is unchanged. Fix the cause, "
+                "then: spread-eagle run-daily --date %s --from-step %s",
+                ctx.run_date,
+                name,
+            )
+            log.debug("traceback of the failure", exc_info=exc)
+            raise StepFailedError(name, status, error) from exc
+        ledger.step_finished(wh, ctx.run_id, name, outcome)
+        log.debug("step %s done in %.2fs", name, time.perf_counter() - started)
+        return outcome
+
+
+def run_daily(
+    settings: Settings,
+    *,
+    run_date: date,
+    as_of: datetime | None = None,
+    league: str | None = None,
+    from_step: str | None = None,
+    command: str = "run-daily",
+    warehouse: Warehouse | None = None,
+) -> RunReport:
     """The daily run. Holds the (league, date) run lock for its whole duration."""
     league_config = load_league(league or settings.league)
     to_run = steps_from(from_step)
@@ -65,50 +130,38 @@ def run_daily(settings: Settings, *, run_date: date, as_of: datetime | None = No
         with wh.run_lock(f"{league_config.league}_{run_date.isoformat()}"):
             wh.migrate()
             ctx = RunContext(
-                run_id=new_run_id(), league=league_config, run_date=run_date,
-                as_of=as_of or default_as_of(run_date, league_config), settings=settings, warehouse=wh,
+                run_id=new_run_id(),
+                league=league_config,
+                run_date=run_date,
+                as_of=as_of or default_as_of(run_date, league_config),
+                settings=settings,
+                warehouse=wh,
             )
-            return _run_steps(ctx, to_run, from_step, command, started)
+            report = RunReport(
+                ctx.run_id, league_config.league, run_date, ctx.as_of, ledger.RUNNING
+            )
+            open_run(ctx, from_step, command)
+            try:
+                for name in STEP_NAMES:
+                    if name in to_run:
+                        report.outcomes[name] = execute_step(ctx, name)
+                    else:
+                        ledger.step_skipped(
+                            wh, ctx.run_id, name, f"resumed with --from-step {from_step}"
+                        )
+            except StepFailedError as failure:
+                report.status, report.failed_step, report.error = (
+                    failure.status,
+                    failure.step,
+                    failure.error,
+                )
+            else:
+                ledger.finish_run(wh, ctx.run_id, ledger.SUCCEEDED)
+                report.status = ledger.SUCCEEDED
+                with log_context(run_id=ctx.run_id):
+                    log.info("run %s: valid and published", ctx.run_id)
+            report.seconds = time.perf_counter() - started
+            return report
     finally:
         if warehouse is None:
             wh.close()
-
-
-def _run_steps(ctx: RunContext, to_run: list[str], from_step: str | None, command: str, started: float) -> RunReport:
-    wh = ctx.warehouse
-    report = RunReport(ctx.run_id, ctx.league.league, ctx.run_date, ctx.as_of, ledger.RUNNING)
-    ledger.start_run(ctx, STEP_NAMES, from_step, command)
-    with log_context(run_id=ctx.run_id):
-        log.info("run %s: %s %s as of %s on %s (env %s)", ctx.run_id, ctx.league.league, ctx.run_date,
-                 ctx.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"), wh.describe(), ctx.env)
-        for name in STEP_NAMES:
-            if name not in to_run:
-                ledger.step_skipped(wh, ctx.run_id, name, f"resumed with --from-step {from_step}")
-                continue
-            with log_context(step=name):
-                ledger.step_started(wh, ctx.run_id, name)
-                step_started = time.perf_counter()
-                try:
-                    outcome = STEPS[name](ctx)
-                except Exception as exc:  # fail fast: record, stop, re-raise nothing the CLI must parse
-                    error = redact_text(f"{type(exc).__name__}: {exc}", ctx.settings.secrets())
-                    status = ledger.INVALID if isinstance(exc, ValidationFailedError) else ledger.FAILED
-                    ledger.step_finished(wh, ctx.run_id, name, StepOutcome(), status=ledger.FAILED, error=error)
-                    ledger.finish_run(wh, ctx.run_id, status, error=f"{name}: {error}")
-                    for later in STEP_NAMES[STEP_NAMES.index(name) + 1:]:
-                        ledger.step_skipped(wh, ctx.run_id, later, f"not run: {name} failed")
-                    log.error("step %s failed: %s", name, error)
-                    log.error("nothing was published; the previous slate (if any) is unchanged. Fix the cause, "
-                              "then: spread-eagle run-daily --date %s --from-step %s", ctx.run_date, name)
-                    log.debug("traceback of the failure", exc_info=exc)
-                    report.status, report.failed_step, report.error = status, name, error
-                    report.seconds = time.perf_counter() - started
-                    return report
-                ledger.step_finished(wh, ctx.run_id, name, outcome)
-                report.outcomes[name] = outcome
-                log.debug("step %s done in %.2fs", name, time.perf_counter() - step_started)
-        ledger.finish_run(wh, ctx.run_id, ledger.SUCCEEDED)
-        report.status = ledger.SUCCEEDED
-        report.seconds = time.perf_counter() - started
-        log.info("run %s succeeded in %.1fs: valid and published", ctx.run_id, report.seconds)
-    return report

@@ -21,7 +21,9 @@ def build_model(ctx: RunContext) -> RatingsModel:
     try:
         return MODELS[ctx.settings.model_name](ctx.league)
     except KeyError:
-        raise PredictError(f"unknown model {ctx.settings.model_name!r}; known: {', '.join(MODELS)}") from None
+        raise PredictError(
+            f"unknown model {ctx.settings.model_name!r}; known: {', '.join(MODELS)}"
+        ) from None
 
 
 def load_history(ctx: RunContext, seasons: int) -> list[FinishedGame]:
@@ -51,16 +53,56 @@ def predict(ctx: RunContext) -> StepOutcome:
     wh = ctx.warehouse
     now = datetime.now(UTC)
     with wh.transaction():
-        wh.execute("delete from outputs.game_prediction where league = ? and run_date = ? and model = ?",
-                   (ctx.league.league, ctx.run_date, model.name))
+        wh.execute(
+            "delete from outputs.game_prediction where league = ? and run_date = ? and model = ?",
+            (ctx.league.league, ctx.run_date, model.name),
+        )
         wh.insert_rows(
             "outputs.game_prediction",
-            ["run_id", "league", "run_date", "game_id", "model", "model_version", "margin_home", "total",
-             "p_home_win", "p_home_cover", "p_over", "spread_home", "total_line", "edge", "play", "predicted_at"],
-            [[ctx.run_id, ctx.league.league, ctx.run_date, p.game_id, model.name, model.version, p.margin_home,
-              p.total, p.p_home_win, p.p_home_cover, p.p_over, p.spread_home, p.total_line, p.edge, p.play, now]
-             for p in predictions],
+            [
+                "run_id",
+                "league",
+                "run_date",
+                "game_id",
+                "model",
+                "model_version",
+                "margin_home",
+                "total",
+                "p_home_win",
+                "p_home_cover",
+                "p_over",
+                "spread_home",
+                "total_line",
+                "edge",
+                "play",
+                "predicted_at",
+            ],
+            [
+                [
+                    ctx.run_id,
+                    ctx.league.league,
+                    ctx.run_date,
+                    p.game_id,
+                    model.name,
+                    model.version,
+                    p.margin_home,
+                    p.total,
+                    p.p_home_win,
+                    p.p_home_cover,
+                    p.p_over,
+                    p.spread_home,
+                    p.total_line,
+                    p.edge,
+                    p.play,
+                    now,
+                ]
+                for p in predictions
+            ],
         )
-    log.info("%s predicted %d games (fitted on %d games)", model.version, len(predictions), fitted.games)
-    return StepOutcome(counts={"predictions": len(predictions), "history_games": fitted.games},
-                       model_version=model.version)
+    log.info(
+        "%s predicted %d games (fitted on %d games)", model.version, len(predictions), fitted.games
+    )
+    return StepOutcome(
+        counts={"predictions": len(predictions), "history_games": fitted.games},
+        model_version=model.version,
+    )

@@ -33,8 +33,11 @@ def build_card(card: dict[str, Any], predictions: list[dict[str, Any]]) -> dict[
     """One game of the slate from a ui__game_card row and its ui__game_prediction rows."""
     result = None
     if card["status"] == "final" and card["home_score"] is not None:
-        result = {"home_score": int(card["home_score"]), "away_score": int(card["away_score"]),
-                  "home_covered": card["home_covered"]}
+        result = {
+            "home_score": int(card["home_score"]),
+            "away_score": int(card["away_score"]),
+            "home_covered": card["home_covered"],
+        }
     return {
         "game_id": card["game_id"],
         "kickoff_at": iso_z(card["kickoff_at"]),
@@ -66,8 +69,12 @@ def build_card(card: dict[str, Any], predictions: list[dict[str, Any]]) -> dict[
             }
             for p in sorted(predictions, key=lambda p: p["model_name"])
         ],
-        "tldr": {"text": card["tldr_text"], "provider": card["llm_provider"], "model": card["llm_model"],
-                 "grounded": bool(card["is_grounded"])},
+        "tldr": {
+            "text": card["tldr_text"],
+            "provider": card["llm_provider"],
+            "model": card["llm_model"],
+            "grounded": bool(card["is_grounded"]),
+        },
         "result": result,
     }
 
@@ -87,14 +94,18 @@ def document_hash(document: dict[str, Any]) -> str:
 
 def read_slate(wh: Warehouse, league: str, run_date: date) -> dict[str, Any]:
     """The published slate of a date, exactly as the UI and API serve it."""
-    header = wh.query("select run_id, published_at, games from publish.slate where league = ? and run_date = ?",
-                      (league, run_date))
+    header = wh.query(
+        "select run_id, published_at, games from publish.slate where league = ? and run_date = ?",
+        (league, run_date),
+    )
     if not header:
         raise SlateNotFoundError(
             f"no slate is published for {league} {run_date}; run `spread-eagle run-daily --date {run_date}` first"
         )
-    cards = wh.query("select card_json from publish.slate_game where league = ? and run_date = ? order by ordinal",
-                     (league, run_date))
+    cards = wh.query(
+        "select card_json from publish.slate_game where league = ? and run_date = ? order by ordinal",
+        (league, run_date),
+    )
     return {
         "date": run_date.isoformat(),
         "league": league,
@@ -104,8 +115,12 @@ def read_slate(wh: Warehouse, league: str, run_date: date) -> dict[str, Any]:
     }
 
 
-def published_dates(wh: Warehouse, league: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+def published_dates(
+    wh: Warehouse, league: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
     where = "where league = ?" if league else ""
     return wh.query(
         f"select league, run_date, run_id, games, published_at from publish.slate {where}"
-        f" order by run_date desc limit {int(limit)}", (league,) if league else ())
+        f" order by run_date desc limit {int(limit)}",
+        (league,) if league else (),
+    )

@@ -26,36 +26,72 @@ class PublishError(RuntimeError):
 
 
 def publish(ctx: RunContext) -> StepOutcome:
-    outcome = run_dbt(ctx.warehouse, ["build", "--select", "tag:publish"], league=ctx.league,
-                      work_dir=ctx.settings.log_dir / "dbt", threads=ctx.settings.dbt_threads)
+    build_ui(ctx)
+    return switch(ctx)
+
+
+def build_ui(ctx: RunContext) -> None:
+    """dbt build of the publish-time UI relations (ui__*), from facts, features and outputs."""
+    outcome = run_dbt(
+        ctx.warehouse,
+        ["build", "--select", "tag:publish"],
+        league=ctx.league,
+        work_dir=ctx.settings.log_dir / "dbt",
+        threads=ctx.settings.dbt_threads,
+    )
     record_results(ctx.warehouse, ctx.run_id, STEP, outcome)
     raise_for_failures(outcome, "dbt build of the UI relations")
+
+
+def switch(ctx: RunContext) -> StepOutcome:
+    """Copy the date's cards from the UI relations into publish.* in one transaction."""
     wh = ctx.warehouse
     league, run_date = ctx.league.league, ctx.run_date
-    cards = wh.query("select * from ui.ui__game_card where league_id = ? and run_date = ? order by kickoff_at, game_id",
-                     (league, run_date))
+    cards = wh.query(
+        "select * from ui.ui__game_card where league_id = ? and run_date = ? order by kickoff_at, game_id",
+        (league, run_date),
+    )
     predictions: dict[str, list] = defaultdict(list)
-    for p in wh.query("select * from ui.ui__game_prediction where league_id = ? and run_date = ?", (league, run_date)):
+    for p in wh.query(
+        "select * from ui.ui__game_prediction where league_id = ? and run_date = ?",
+        (league, run_date),
+    ):
         predictions[p["game_id"]].append(p)
-    expected = wh.scalar("select count(*) from facts.fct__game where league_id = ? and game_date = ?", (league, run_date))
+    expected = wh.scalar(
+        "select count(*) from facts.fct__game where league_id = ? and game_date = ?",
+        (league, run_date),
+    )
     if len(cards) != expected:
-        raise PublishError(f"ui__game_card has {len(cards)} games for {expected} scheduled: not publishing a partial slate")
+        raise PublishError(
+            f"ui__game_card has {len(cards)} games for {expected} scheduled: not publishing a partial slate"
+        )
     games = [build_card(card, predictions[card["game_id"]]) for card in cards]
     digest = document_hash({"date": run_date.isoformat(), "league": league, "games": games})
     now = datetime.now(UTC)
     with wh.transaction():
-        wh.execute("delete from publish.slate_game where league = ? and run_date = ?", (league, run_date))
-        wh.insert_rows(
-            "publish.slate_game", ["league", "run_date", "game_id", "ordinal", "run_id", "card_json"],
-            [[league, run_date, g["game_id"], n, ctx.run_id, json.dumps(g, sort_keys=False)]
-             for n, g in enumerate(games, start=1)],
+        wh.execute(
+            "delete from publish.slate_game where league = ? and run_date = ?", (league, run_date)
         )
-        wh.execute("delete from publish.slate where league = ? and run_date = ?", (league, run_date))
+        wh.insert_rows(
+            "publish.slate_game",
+            ["league", "run_date", "game_id", "ordinal", "run_id", "card_json"],
+            [
+                [league, run_date, g["game_id"], n, ctx.run_id, json.dumps(g, sort_keys=False)]
+                for n, g in enumerate(games, start=1)
+            ],
+        )
+        wh.execute(
+            "delete from publish.slate where league = ? and run_date = ?", (league, run_date)
+        )
         wh.execute(
             "insert into publish.slate (league, run_date, run_id, as_of, games, document_hash, published_at)"
-            " values (?, ?, ?, ?, ?, ?, ?)", (league, run_date, ctx.run_id, ctx.as_of, len(games), digest, now))
+            " values (?, ?, ?, ?, ?, ?, ?)",
+            (league, run_date, ctx.run_id, ctx.as_of, len(games), digest, now),
+        )
         wh.execute(
             "insert into ops.publication (run_id, league, run_date, games, document_hash, published_at)"
-            " values (?, ?, ?, ?, ?, ?)", (ctx.run_id, league, run_date, len(games), digest, now))
+            " values (?, ?, ?, ?, ?, ?)",
+            (ctx.run_id, league, run_date, len(games), digest, now),
+        )
     log.info("published %d games for %s %s", len(games), league, run_date)
     return StepOutcome(counts={"games_published": len(games)}, detail=f"document {digest[:12]}")

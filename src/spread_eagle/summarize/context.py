@@ -26,7 +26,9 @@ def _side(f: dict[str, Any], side: str) -> dict[str, Any]:
     }
 
 
-def build_context(features: dict[str, Any], prediction: dict[str, Any], league: League) -> dict[str, Any]:
+def build_context(
+    features: dict[str, Any], prediction: dict[str, Any], league: League
+) -> dict[str, Any]:
     kickoff = features["kickoff_at"]
     return {
         "game": {
@@ -45,11 +47,24 @@ def build_context(features: dict[str, Any], prediction: dict[str, Any], league: 
             "total": features.get("total_close"),
             "moneyline_home": features.get("moneyline_home_close"),
             "moneyline_away": features.get("moneyline_away_close"),
-            "p_home_vigfree": None if features.get("p_home_vigfree") is None else round(float(features["p_home_vigfree"]), 3),
+            "p_home_vigfree": None
+            if features.get("p_home_vigfree") is None
+            else round(float(features["p_home_vigfree"]), 3),
             "books": features.get("books"),
         },
-        "prediction": {k: prediction.get(k) for k in
-                       ("model_version", "margin_home", "total", "p_home_win", "p_home_cover", "p_over", "edge", "play")},
+        "prediction": {
+            k: prediction.get(k)
+            for k in (
+                "model_version",
+                "margin_home",
+                "total",
+                "p_home_win",
+                "p_home_cover",
+                "p_over",
+                "edge",
+                "play",
+            )
+        },
         "form": {"home": _side(features, "home"), "away": _side(features, "away")},
     }
 

@@ -27,7 +27,9 @@ class GroundingResult:
     def detail(self) -> str:
         if self.grounded:
             return f"{self.claims} claims checked, all supported"
-        return f"{len(self.unsupported)} of {self.claims} claims unsupported: " + "; ".join(self.unsupported[:10])
+        return f"{len(self.unsupported)} of {self.claims} claims unsupported: " + "; ".join(
+            self.unsupported[:10]
+        )
 
 
 def _numbers(value: Any) -> list[float]:
@@ -55,7 +57,9 @@ def _supported_values(context: dict[str, Any]) -> set[float]:
     return values
 
 
-def check_grounding(text: str, context: dict[str, Any], known_teams: frozenset[str]) -> GroundingResult:
+def check_grounding(
+    text: str, context: dict[str, Any], known_teams: frozenset[str]
+) -> GroundingResult:
     game, market, pred = context["game"], context["market"], context["prediction"]
     teams = {game["home_team"], game["away_team"]}
     supported = _supported_values(context)

@@ -29,10 +29,13 @@ def summarize(ctx: RunContext) -> StepOutcome:
         "select * from features.feat__game where league_id = ? and game_date = ? order by kickoff_at, game_id",
         (ctx.league.league, ctx.run_date),
     )
-    predictions = {p["game_id"]: p for p in wh.query(
-        "select * from outputs.game_prediction where league = ? and run_date = ? and model = ?",
-        (ctx.league.league, ctx.run_date, model_name),
-    )}
+    predictions = {
+        p["game_id"]: p
+        for p in wh.query(
+            "select * from outputs.game_prediction where league = ? and run_date = ? and model = ?",
+            (ctx.league.league, ctx.run_date, model_name),
+        )
+    }
     rows, ungrounded = [], []
     now = datetime.now(UTC)
     for f in features:
@@ -44,18 +47,54 @@ def summarize(ctx: RunContext) -> StepOutcome:
         check = check_grounding(text, context, ctx.league.teams)
         if not check.grounded:
             ungrounded.append(f"{f['game_id']}: {check.detail()}")
-        rows.append([ctx.run_id, ctx.league.league, ctx.run_date, f["game_id"], offline.PROVIDER, None, text,
-                     context_json(context), context_hash(context), check.grounded, check.detail(), now])
+        rows.append(
+            [
+                ctx.run_id,
+                ctx.league.league,
+                ctx.run_date,
+                f["game_id"],
+                offline.PROVIDER,
+                None,
+                text,
+                context_json(context),
+                context_hash(context),
+                check.grounded,
+                check.detail(),
+                now,
+            ]
+        )
     with wh.transaction():
-        wh.execute("delete from outputs.game_tldr where league = ? and run_date = ?", (ctx.league.league, ctx.run_date))
+        wh.execute(
+            "delete from outputs.game_tldr where league = ? and run_date = ?",
+            (ctx.league.league, ctx.run_date),
+        )
         wh.insert_rows(
             "outputs.game_tldr",
-            ["run_id", "league", "run_date", "game_id", "provider", "llm_model", "tldr_text", "context_json",
-             "context_hash", "is_grounded", "grounding_detail", "generated_at"],
+            [
+                "run_id",
+                "league",
+                "run_date",
+                "game_id",
+                "provider",
+                "llm_model",
+                "tldr_text",
+                "context_json",
+                "context_hash",
+                "is_grounded",
+                "grounding_detail",
+                "generated_at",
+            ],
             rows,
         )
     for problem in ungrounded:
         log.warning("TL;DR not grounded: %s", problem)
-    log.info("%d TL;DRs written by %s, %d grounded", len(rows), offline.PROVIDER, len(rows) - len(ungrounded))
-    return StepOutcome(counts={"tldrs": len(rows), "grounded": len(rows) - len(ungrounded)},
-                       llm_status=f"{offline.PROVIDER}: {len(rows)} ok")
+    log.info(
+        "%d TL;DRs written by %s, %d grounded",
+        len(rows),
+        offline.PROVIDER,
+        len(rows) - len(ungrounded),
+    )
+    return StepOutcome(
+        counts={"tldrs": len(rows), "grounded": len(rows) - len(ungrounded)},
+        llm_status=f"{offline.PROVIDER}: {len(rows)} ok",
+    )

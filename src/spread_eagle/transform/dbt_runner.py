@@ -71,16 +71,27 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 def dbt_vars(league: League) -> dict[str, Any]:
     """League constants the SQL needs, from the league config (never hard-coded in models)."""
-    return {"nflverse_close_minutes_before_kickoff": league.closing_line_minutes_before_kickoff, "form_games": 5}
+    return {
+        "nflverse_close_minutes_before_kickoff": league.closing_line_minutes_before_kickoff,
+        "form_games": 5,
+    }
 
 
-def run_dbt(warehouse: Warehouse, args: Sequence[str], *, league: League | None = None,
-            work_dir: Path, threads: int = 2) -> DbtOutcome:
+def run_dbt(
+    warehouse: Warehouse,
+    args: Sequence[str],
+    *,
+    league: League | None = None,
+    work_dir: Path,
+    threads: int = 2,
+) -> DbtOutcome:
     """Invoke one dbt command against `warehouse`; returns per-node results (raises on a crash)."""
     from dbt.cli.main import dbtRunner
 
     if not (DBT_PROJECT_DIR / "dbt_project.yml").is_file():
-        raise DbtError(f"dbt project not found at {DBT_PROJECT_DIR}; install spread-eagle from its repository (pip install -e .)")
+        raise DbtError(
+            f"dbt project not found at {DBT_PROJECT_DIR}; install spread-eagle from its repository (pip install -e .)"
+        )
     warehouse.close()  # DuckDB: one process may hold the file; let dbt open it.
     env = {
         "DO_NOT_TRACK": "1",
@@ -90,13 +101,20 @@ def run_dbt(warehouse: Warehouse, args: Sequence[str], *, league: League | None 
     }
     full_args = [
         *args,
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(work_dir / "target"),
-        "--log-path", str(work_dir / "logs"),
-        "--quiet",
-        "--no-use-colors",
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
     ]
+    if args[0] != "debug":  # debug takes no target or log path
+        full_args += [
+            "--target-path",
+            str(work_dir / "target"),
+            "--log-path",
+            str(work_dir / "logs"),
+            "--quiet",
+            "--no-use-colors",
+        ]
     if league is not None:
         full_args += ["--vars", json.dumps(dbt_vars(league))]
     with _environment(env):
@@ -107,25 +125,49 @@ def run_dbt(warehouse: Warehouse, args: Sequence[str], *, league: League | None 
     for item in getattr(result.result, "results", None) or []:
         node = item.node
         response = item.adapter_response or {}
-        nodes.append(NodeResult(
-            unique_id=node.unique_id,
-            resource_type=str(node.resource_type),
-            status=str(item.status),
-            rows_affected=response.get("rows_affected") if isinstance(response, dict) else None,
-            execution_seconds=round(float(item.execution_time or 0.0), 3),
-            message=(str(item.message) if item.message else None),
-        ))
+        nodes.append(
+            NodeResult(
+                unique_id=node.unique_id,
+                resource_type=str(node.resource_type),
+                status=str(item.status),
+                rows_affected=response.get("rows_affected") if isinstance(response, dict) else None,
+                execution_seconds=round(float(item.execution_time or 0.0), 3),
+                message=(str(item.message) if item.message else None),
+            )
+        )
     return DbtOutcome(success=bool(result.success), nodes=nodes)
 
 
 def record_results(warehouse: Warehouse, run_id: str, step: str, outcome: DbtOutcome) -> None:
     with warehouse.transaction():
-        warehouse.execute("delete from ops.dbt_node_result where run_id = ? and step = ?", (run_id, step))
+        warehouse.execute(
+            "delete from ops.dbt_node_result where run_id = ? and step = ?", (run_id, step)
+        )
         warehouse.insert_rows(
             "ops.dbt_node_result",
-            ["run_id", "step", "unique_id", "resource_type", "status", "rows_affected", "execution_seconds", "message"],
-            [[run_id, step, n.unique_id, n.resource_type, n.status, n.rows_affected, n.execution_seconds,
-              (n.message or "")[:2000]] for n in outcome.nodes],
+            [
+                "run_id",
+                "step",
+                "unique_id",
+                "resource_type",
+                "status",
+                "rows_affected",
+                "execution_seconds",
+                "message",
+            ],
+            [
+                [
+                    run_id,
+                    step,
+                    n.unique_id,
+                    n.resource_type,
+                    n.status,
+                    n.rows_affected,
+                    n.execution_seconds,
+                    (n.message or "")[:2000],
+                ]
+                for n in outcome.nodes
+            ],
         )
 
 
@@ -133,7 +175,11 @@ def raise_for_failures(outcome: DbtOutcome, what: str) -> None:
     if outcome.success:
         return
     failed = outcome.failures()
-    listed = "; ".join(f"{n.unique_id}: {(n.message or n.status).strip()[:300]}" for n in failed[:5])
+    listed = "; ".join(
+        f"{n.unique_id}: {(n.message or n.status).strip()[:300]}" for n in failed[:5]
+    )
     more = f" (+{len(failed) - 5} more)" if len(failed) > 5 else ""
-    raise DbtError(f"{what} failed on {len(failed)} node(s): {listed}{more}. "
-                   "Inspect with `dbt build` from the dbt/ folder (see README).")
+    raise DbtError(
+        f"{what} failed on {len(failed)} node(s): {listed}{more}. "
+        "Inspect with `dbt build` from the dbt/ folder (see README)."
+    )

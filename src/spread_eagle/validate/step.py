@@ -20,7 +20,9 @@ def validate(ctx: RunContext) -> StepOutcome:
     results = run_checks(scope)
     record_checks(ctx.warehouse, ctx.run_id, results)
     for r in results:
-        (log.info if r.passed else log.error)("%s %s: %s", "PASS" if r.passed else "FAIL", r.name, r.detail)
+        (log.info if r.passed else log.error)(
+            "%s %s: %s", "PASS" if r.passed else "FAIL", r.name, r.detail
+        )
     failed = [r for r in results if not r.passed]
     if failed:
         raise ValidationFailedError(

@@ -9,9 +9,11 @@ from spread_eagle.warehouse.base import LockHeldError, Row, Warehouse, Warehouse
 
 def duckdb_path(url: str) -> Path:
     """duckdb:///relative/file.duckdb -> relative path; duckdb:////abs/file.duckdb -> absolute."""
-    rest = url[len("duckdb://"):]
+    rest = url[len("duckdb://") :]
     if not rest.startswith("/") or rest == "/":
-        raise WarehouseError(f"a DuckDB URL looks like duckdb:///data/spread_eagle.duckdb, got {url!r}")
+        raise WarehouseError(
+            f"a DuckDB URL looks like duckdb:///data/spread_eagle.duckdb, got {url!r}"
+        )
     return Path(rest[1:])
 
 
@@ -24,7 +26,9 @@ def connect(url: str) -> Warehouse:
         from spread_eagle.warehouse.postgres_warehouse import PostgresWarehouse
 
         return PostgresWarehouse(url)
-    raise WarehouseError(f"unsupported database URL scheme in {url.split(':', 1)[0]!r}: use duckdb:/// or postgresql://")
+    raise WarehouseError(
+        f"unsupported database URL scheme in {url.split(':', 1)[0]!r}: use duckdb:/// or postgresql://"
+    )
 
 
 __all__ = ["LockHeldError", "Row", "Warehouse", "WarehouseError", "connect", "duckdb_path"]

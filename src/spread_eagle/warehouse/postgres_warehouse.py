@@ -12,7 +12,14 @@ import psycopg
 from psycopg.rows import dict_row
 
 from spread_eagle.redact import redact_url
-from spread_eagle.warehouse.base import LockHeldError, Row, Warehouse, WarehouseError, from_storage, to_storage
+from spread_eagle.warehouse.base import (
+    LockHeldError,
+    Row,
+    Warehouse,
+    WarehouseError,
+    from_storage,
+    to_storage,
+)
 
 
 def _translate(sql: str) -> str:
@@ -23,7 +30,7 @@ def _translate(sql: str) -> str:
 def normalize_url(url: str) -> str:
     for prefix in ("postgresql+psycopg://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql://" + url[len(prefix):]
+            return "postgresql://" + url[len(prefix) :]
     return url
 
 
@@ -39,7 +46,9 @@ class PostgresWarehouse(Warehouse):
     def conn(self) -> psycopg.Connection[dict[str, Any]]:
         if self._conn is None or self._conn.closed:
             try:
-                self._conn = psycopg.connect(self.url, autocommit=True, row_factory=dict_row, connect_timeout=10)
+                self._conn = psycopg.connect(
+                    self.url, autocommit=True, row_factory=dict_row, connect_timeout=10
+                )
             except psycopg.OperationalError as exc:
                 raise WarehouseError(
                     f"cannot connect to PostgreSQL at {redact_url(self.url)}: {str(exc).strip()}"
@@ -48,16 +57,23 @@ class PostgresWarehouse(Warehouse):
         return self._conn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.conn.execute(_translate(sql) if params else sql, [to_storage(p) for p in params] or None)
+        self.conn.execute(
+            _translate(sql) if params else sql, [to_storage(p) for p in params] or None
+        )
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        cursor = self.conn.execute(_translate(sql) if params else sql, [to_storage(p) for p in params] or None)
+        cursor = self.conn.execute(
+            _translate(sql) if params else sql, [to_storage(p) for p in params] or None
+        )
         return [{k: from_storage(v) for k, v in row.items()} for row in cursor.fetchall()]
 
     def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
         if not rows:
             return 0
-        with self.conn.cursor() as cursor, cursor.copy(f"copy {table} ({', '.join(columns)}) from stdin") as copy:
+        with (
+            self.conn.cursor() as cursor,
+            cursor.copy(f"copy {table} ({', '.join(columns)}) from stdin") as copy,
+        ):
             for row in rows:
                 copy.write_row([to_storage(v) for v in row])
         return len(rows)
@@ -87,7 +103,9 @@ class PostgresWarehouse(Warehouse):
         try:
             row = lock_conn.execute("select pg_try_advisory_lock(%s)", [lock_id]).fetchone()
             if not row or not row[0]:
-                raise LockHeldError(f"a run for {key} is already in progress in this database; wait for it to finish")
+                raise LockHeldError(
+                    f"a run for {key} is already in progress in this database; wait for it to finish"
+                )
             try:
                 yield
             finally:
@@ -96,10 +114,12 @@ class PostgresWarehouse(Warehouse):
             lock_conn.close()
 
     def relation_exists(self, schema: str, name: str) -> bool:
-        return bool(self.scalar(
-            "select count(*) as n from information_schema.tables where table_schema = ? and table_name = ?",
-            (schema, name),
-        ))
+        return bool(
+            self.scalar(
+                "select count(*) as n from information_schema.tables where table_schema = ? and table_name = ?",
+                (schema, name),
+            )
+        )
 
     def close(self) -> None:
         if self._conn is not None:

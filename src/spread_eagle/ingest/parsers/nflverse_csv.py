@@ -14,16 +14,70 @@ from spread_eagle.ingest.payload import ExpectedGame, ParsedPayload, Payload, Qu
 from spread_eagle.leagues import League
 
 COLUMNS = [
-    "game_id", "season", "game_type", "week", "gameday", "weekday", "gametime", "away_team", "away_score",
-    "home_team", "home_score", "location", "result", "total", "overtime", "old_game_id", "gsis",
-    "nfl_detail_id", "pfr", "pff", "espn", "ftn", "away_rest", "home_rest", "away_moneyline",
-    "home_moneyline", "spread_line", "away_spread_odds", "home_spread_odds", "total_line", "under_odds",
-    "over_odds", "div_game", "roof", "surface", "temp", "wind", "away_qb_id", "home_qb_id", "away_qb_name",
-    "home_qb_name", "away_coach", "home_coach", "referee", "stadium_id", "stadium",
+    "game_id",
+    "season",
+    "game_type",
+    "week",
+    "gameday",
+    "weekday",
+    "gametime",
+    "away_team",
+    "away_score",
+    "home_team",
+    "home_score",
+    "location",
+    "result",
+    "total",
+    "overtime",
+    "old_game_id",
+    "gsis",
+    "nfl_detail_id",
+    "pfr",
+    "pff",
+    "espn",
+    "ftn",
+    "away_rest",
+    "home_rest",
+    "away_moneyline",
+    "home_moneyline",
+    "spread_line",
+    "away_spread_odds",
+    "home_spread_odds",
+    "total_line",
+    "under_odds",
+    "over_odds",
+    "div_game",
+    "roof",
+    "surface",
+    "temp",
+    "wind",
+    "away_qb_id",
+    "home_qb_id",
+    "away_qb_name",
+    "home_qb_name",
+    "away_coach",
+    "home_coach",
+    "referee",
+    "stadium_id",
+    "stadium",
 ]
 REQUIRED = ["game_id", "season", "game_type", "week", "gameday", "away_team", "home_team"]
-NUMERIC = ["season", "week", "away_score", "home_score", "away_moneyline", "home_moneyline", "spread_line",
-           "total_line", "away_spread_odds", "home_spread_odds", "under_odds", "over_odds", "temp", "wind"]
+NUMERIC = [
+    "season",
+    "week",
+    "away_score",
+    "home_score",
+    "away_moneyline",
+    "home_moneyline",
+    "spread_line",
+    "total_line",
+    "away_spread_odds",
+    "home_spread_odds",
+    "under_odds",
+    "over_odds",
+    "temp",
+    "wind",
+]
 MAX_ABS_SPREAD = 60.0
 
 
@@ -67,19 +121,33 @@ def parse_games_csv(payload: Payload, league: League) -> ParsedPayload:
     parsed = ParsedPayload(table="raw.nflverse_game", columns=list(COLUMNS))
     text = payload.body.lstrip("\ufeff")
     if not text.strip():
-        parsed.quarantined.append(QuarantinedRecord(payload.source, "empty body", payload.body[:2000]))
+        parsed.quarantined.append(
+            QuarantinedRecord(payload.source, "empty body", payload.body[:2000])
+        )
         return parsed
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
-        parsed.quarantined.append(QuarantinedRecord(
-            payload.source, f"not an nflverse games CSV: header lacks {', '.join(missing)}", text[:2000]))
+        parsed.quarantined.append(
+            QuarantinedRecord(
+                payload.source,
+                f"not an nflverse games CSV: header lacks {', '.join(missing)}",
+                text[:2000],
+            )
+        )
         return parsed
     seen: set[str] = set()
     for line_no, row in enumerate(reader, start=2):
         raw_line = ",".join(row.get(c) or "" for c in (reader.fieldnames or []))
         if None in row:  # more cells than header columns
-            parsed.quarantined.append(QuarantinedRecord(payload.source, "row has more cells than the header", raw_line, f"line {line_no}"))
+            parsed.quarantined.append(
+                QuarantinedRecord(
+                    payload.source,
+                    "row has more cells than the header",
+                    raw_line,
+                    f"line {line_no}",
+                )
+            )
             continue
         problem = _row_problem(row, league)
         game_id = row.get("game_id") or f"line {line_no}"
@@ -97,11 +165,15 @@ def expected_games(parsed: ParsedPayload, league: League, source: str) -> list[E
     index = {c: i for i, c in enumerate(parsed.columns)}
     out = []
     for row in parsed.rows:
-        local = kickoff_local({"gameday": row[index["gameday"]], "gametime": row[index["gametime"]] or ""})
-        out.append(ExpectedGame(
-            source=source,
-            home_team=league.team_id(row[index["home_team"]]) or row[index["home_team"]],
-            away_team=league.team_id(row[index["away_team"]]) or row[index["away_team"]],
-            kickoff_at=local.replace(tzinfo=league.tz),
-        ))
+        local = kickoff_local(
+            {"gameday": row[index["gameday"]], "gametime": row[index["gametime"]] or ""}
+        )
+        out.append(
+            ExpectedGame(
+                source=source,
+                home_team=league.team_id(row[index["home_team"]]) or row[index["home_team"]],
+                away_team=league.team_id(row[index["away_team"]]) or row[index["away_team"]],
+                kickoff_at=local.replace(tzinfo=league.tz),
+            )
+        )
     return out

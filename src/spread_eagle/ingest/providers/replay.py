@@ -26,8 +26,16 @@ from spread_eagle.leagues import League
 RESULT_COLUMNS = ("away_score", "home_score", "result", "total", "overtime")
 SCHEDULE_ENDPOINT = "games.csv#date"
 RESULTS_ENDPOINT = "games.csv#season"
-LINE_COLUMNS = ("away_moneyline", "home_moneyline", "spread_line", "away_spread_odds", "home_spread_odds",
-                "total_line", "under_odds", "over_odds")
+LINE_COLUMNS = (
+    "away_moneyline",
+    "home_moneyline",
+    "spread_line",
+    "away_spread_odds",
+    "home_spread_odds",
+    "total_line",
+    "under_odds",
+    "over_odds",
+)
 
 
 class ReplayError(RuntimeError):
@@ -50,7 +58,9 @@ class ReplayProvider:
     @cached_property
     def _table(self) -> tuple[list[str], list[dict[str, str]]]:
         if not self.games_file.is_file():
-            raise ReplayError(f"games file not found: {self.games_file} (set SPREAD_EAGLE_GAMES_FILE)")
+            raise ReplayError(
+                f"games file not found: {self.games_file} (set SPREAD_EAGLE_GAMES_FILE)"
+            )
         with self.games_file.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
             rows = list(reader)
@@ -78,7 +88,9 @@ class ReplayProvider:
                     seen[column] = ""
         return seen
 
-    def _payload(self, endpoint: str, params: dict[str, str], rows: list[dict[str, str]], as_of: datetime) -> Payload:
+    def _payload(
+        self, endpoint: str, params: dict[str, str], rows: list[dict[str, str]], as_of: datetime
+    ) -> Payload:
         header, _ = self._table
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The one check command, the same for a developer and CI: lint, format, types, tests.
+# Extra arguments go to pytest (e.g. `bash scripts/check.sh -k slate`).
+# PostgreSQL tests run when SPREAD_EAGLE_TEST_POSTGRES_URL is set (or with --postgres); they then
+# FAIL, never skip, if the server cannot be reached.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=.venv/bin
+[ -x "$bin/python" ] || { echo "no .venv: run the README's test command (it creates it)" >&2; exit 2; }
+export DO_NOT_TRACK=1
+echo "== ruff check";  "$bin/ruff" check src tests bench
+echo "== ruff format"; "$bin/ruff" format --check src tests bench
+echo "== mypy";        "$bin/mypy"
+echo "== pytest";      "$bin/python" -m pytest tests "$@"

@@ -1,0 +1,97 @@
+"""The CLI: every command has help; the commands a person types first work and explain themselves."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from spread_eagle.cli import app
+
+COMMANDS = sorted(get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def test_the_contract_commands_exist() -> None:
+    assert {
+        "demo",
+        "run-daily",
+        "backfill",
+        "backtest",
+        "slate",
+        "status",
+        "validate",
+        "doctor",
+        "serve",
+    } <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command: str) -> None:
+    result = CliRunner().invoke(app, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output and len(result.output.splitlines()) > 3
+
+
+def test_top_level_help_lists_the_steps() -> None:
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0 and "ingest_slate -> ingest_results" in result.output
+
+
+@pytest.fixture
+def in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SPREAD_EAGLE_DATABASE_URL", raising=False)
+    return tmp_path
+
+
+def test_slate_of_unpublished_date_says_what_to_do(in_tmp: Path) -> None:
+    result = CliRunner().invoke(app, ["slate", "--date", "2024-11-24", "--json"])
+    assert result.exit_code == 1
+    assert "run-daily --date 2024-11-24" in result.output
+
+
+def test_bad_date_is_a_usage_error(in_tmp: Path) -> None:
+    result = CliRunner().invoke(app, ["slate", "--date", "24/11/2024"])
+    assert result.exit_code == 2 and "2024-11-24" in result.output
+
+
+def test_unknown_step_and_league_are_clear_errors(in_tmp: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["run-daily", "--date", "2024-11-24", "--from-step", "predcit"]
+    )
+    assert result.exit_code == 1 and "ingest_slate" in result.output
+    result = CliRunner().invoke(app, ["run-daily", "--date", "2024-11-24", "--league", "xfl"])
+    assert result.exit_code == 1 and "unknown league 'xfl'" in result.output
+
+
+def test_status_on_a_fresh_checkout(in_tmp: Path) -> None:
+    result = CliRunner().invoke(app, ["status"])
+    assert result.exit_code == 0 and "spread-eagle demo" in result.output
+    result = CliRunner().invoke(app, ["status", "--json"])
+    assert result.exit_code == 0 and json.loads(result.output) == []
+
+
+@pytest.mark.slow
+def test_demo_then_slate_status_validate_doctor(in_tmp: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert "2025-02-09" in result.output and "KC @ PHI" in result.output
+    assert "spread-eagle serve" in result.output
+    assert (in_tmp / "data" / "spread_eagle.duckdb").is_file()
+
+    slate = json.loads(runner.invoke(app, ["slate", "--date", "2025-02-09", "--json"]).output)
+    assert [g["game_id"] for g in slate["games"]] == ["2024_22_KC_PHI"]
+    assert (
+        slate["games"][0]["market"]["spread_home"] == 1.5
+    )  # KC favored by 1.5 over designated-home PHI
+
+    status = json.loads(runner.invoke(app, ["status", "--json"]).output)
+    assert status[0]["status"] == "succeeded" and len(status[0]["steps"]) == 7
+    assert runner.invoke(app, ["validate", "--date", "2025-02-09"]).exit_code == 0
+    doctor = runner.invoke(app, ["doctor"])
+    assert doctor.exit_code == 0, doctor.output
+    assert "dbt debug" in doctor.output
