@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,9 +33,18 @@ sys.exit(0 if report.ok else f"run failed at {report.failed_step}: {report.error
 """
 
 
+def duckdb_only(test: Callable[..., None]) -> Callable[..., None]:
+    """Run this web test on the DuckDB warehouse only (it is about the embedded file's lock)."""
+    test.duckdb_only = True  # type: ignore[attr-defined]
+    return test
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "web_engine" in metafunc.fixturenames:
-        engines = ["duckdb"] + (["postgres"] if _pg_base(metafunc.config) else [])
+        postgres = _pg_base(metafunc.config) and not getattr(
+            metafunc.function, "duckdb_only", False
+        )
+        engines = ["duckdb"] + (["postgres"] if postgres else [])
         metafunc.parametrize("web_engine", engines, scope="module")
 
 

@@ -18,7 +18,7 @@ from spread_eagle.cli import app
 from spread_eagle.config import Settings
 from spread_eagle.publish.slate import read_slate
 from spread_eagle.warehouse import connect, duckdb_path
-from tests.web.conftest import SUNDAY, Running
+from tests.web.conftest import SUNDAY, Running, duckdb_only
 
 pytestmark = pytest.mark.slow
 
@@ -171,3 +171,37 @@ def test_empty_warehouse_is_served_without_creating_it(empty_server: Running) ->
     assert empty_server.client.get("/api/slates/2024-11-24").status_code == 404
     assert empty_server.client.get("/healthz").status_code == 200
     assert not duckdb_path(empty_server.settings.database_url).exists()
+
+
+HOLDER = """
+import sys
+import duckdb
+conn = duckdb.connect(sys.argv[1])
+print("holding", flush=True)
+sys.stdin.read()
+conn.close()
+"""
+
+
+@duckdb_only
+def test_a_request_while_another_process_holds_the_duckdb_file_is_a_503(running: Running) -> None:
+    url = running.settings.database_url
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(duckdb_path(url))],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        busy = running.client.get("/api/slates/2024-11-24")
+        assert busy.status_code == 503 and busy.headers["retry-after"] == "5"
+        assert "busy" in busy.json()["error"]
+        assert running.client.get("/slates/2024-11-24").status_code == 503
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert (
+        running.client.get("/api/slates/2024-11-24").status_code == 200
+    )  # served again once released
