@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from spread_eagle.cli import app
 from spread_eagle.config import Settings
+from spread_eagle.predict.backtest import evaluate
 from spread_eagle.publish.slate import read_slate
 from spread_eagle.warehouse import connect, duckdb_path
 from tests.web.conftest import SUNDAY, Running, duckdb_only
@@ -205,3 +206,27 @@ def test_a_request_while_another_process_holds_the_duckdb_file_is_a_503(running:
     assert (
         running.client.get("/api/slates/2024-11-24").status_code == 200
     )  # served again once released
+
+
+def test_backtest_predictions_equal_the_published_ones(running: Running) -> None:
+    """The backtest evaluates the model the daily run publishes: same history window and inputs."""
+    with connect(running.settings.database_url) as wh:
+        slate = read_slate(wh, "nfl", SUNDAY)
+    _, forecasts = evaluate(running.settings, 2024, 2024, show_progress=False)
+    backtested = {f.game.game_id: f.prediction for f in forecasts if f.game.game_date == SUNDAY}
+    assert set(backtested) == {g["game_id"] for g in slate["games"]}
+    for game in slate["games"]:
+        live, replayed = game["predictions"][0], backtested[game["game_id"]]
+        assert (
+            live["margin_home"],
+            live["total"],
+            live["p_home_win"],
+            live["p_home_cover"],
+            live["play"],
+        ) == (
+            replayed.margin_home,
+            replayed.total,
+            replayed.p_home_win,
+            replayed.p_home_cover,
+            replayed.play,
+        ), game["game_id"]
