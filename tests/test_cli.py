@@ -10,6 +10,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from spread_eagle.cli import app
+from tests.ingest.conftest import season_games_file
 
 COMMANDS = sorted(get_command(app).commands)  # type: ignore[attr-defined]
 
@@ -25,6 +26,8 @@ def test_the_contract_commands_exist() -> None:
         "validate",
         "doctor",
         "serve",
+        "ingest",
+        "quarantine",
     } <= set(COMMANDS)
 
 
@@ -95,3 +98,34 @@ def test_demo_then_slate_status_validate_doctor(in_tmp: Path) -> None:
     doctor = runner.invoke(app, ["doctor"])
     assert doctor.exit_code == 0, doctor.output
     assert "dbt debug" in doctor.output
+
+
+runner = CliRunner()
+
+
+def test_ingest_then_quarantine_lists_what_was_kept_aside_and_why(tmp_path: Path) -> None:
+    games = season_games_file(tmp_path, 2024)
+    lines = games.read_text(encoding="utf-8").splitlines()
+    broken = [
+        line.replace(",KC,", ",Kansas City Chefs,", 1)
+        if line.startswith("2024_12_KC_CAR")
+        else line
+        for line in lines
+    ]
+    games.write_text("\n".join(broken) + "\n", encoding="utf-8")
+    env = {
+        "SPREAD_EAGLE_DATABASE_URL": f"duckdb:///{tmp_path / 'w.duckdb'}",
+        "SPREAD_EAGLE_GAMES_FILE": str(games),
+        "SPREAD_EAGLE_LOG_DIR": str(tmp_path / "logs"),
+    }
+    result = runner.invoke(app, ["ingest", "--date", "2024-11-24", "--source", "replay"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "games_scheduled=10" in result.output  # 11 on the date, one quarantined
+    listed = runner.invoke(app, ["quarantine", "--json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert (
+        "unknown team 'Kansas City Chefs' in away_team" in listed.output
+        and "2024_12_KC_CAR" in listed.output
+    )
+    bad = runner.invoke(app, ["ingest", "--date", "2024-11-24", "--source", "bogus"], env=env)
+    assert bad.exit_code == 1 and "not available" in bad.output

@@ -263,6 +263,96 @@ def backtest(
     out.print(table)
 
 
+@app.command()
+def ingest(
+    run_date: Annotated[str, typer.Option("--date", help="League-local date to ingest.")],
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="Use this provider (replay, odds_api, espn, nflverse) for every kind of data it has; the others stay as configured.",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The run's clock, UTC (default as for run-daily).")
+    ] = None,
+    league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
+) -> None:
+    """Run only the two ingestion steps (schedule + lines, results) for a date, recorded in the ledger
+    as a run of their own. Nothing is transformed or published."""
+    from spread_eagle.ingest.registry import ProviderNotAvailableError, with_source
+    from spread_eagle.ingest.run import run_ingest
+    from spread_eagle.leagues import UnknownLeagueError
+    from spread_eagle.warehouse import WarehouseError
+
+    settings = _settings()
+    day = _parse_date(run_date)
+    assert day is not None
+    try:
+        if source:
+            settings = with_source(settings, source)
+        report = run_ingest(
+            settings,
+            run_date=day,
+            as_of=_parse_ts(as_of),
+            league=league,
+            command=" ".join(["ingest", *sys.argv[2:]]),
+        )
+    except (ProviderNotAvailableError, UnknownLeagueError, WarehouseError) as exc:
+        raise _fail(str(exc)) from None
+    if not report.ok:
+        out.print(
+            f"[red]ingest run {report.run_id} failed[/] at step [bold]{report.failed_step}[/]: {report.error}"
+        )
+        out.print(f"See what was quarantined: spread-eagle quarantine --run {report.run_id}")
+        raise typer.Exit(1)
+    out.print(f"[green]ingest run {report.run_id} succeeded[/] for {day}")
+    for step, counts in report.counts.items():
+        out.print(f"  {step}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+@app.command()
+def quarantine(
+    run: Annotated[
+        str | None, typer.Option("--run", help="Only what this run quarantined.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many records.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List what ingestion quarantined (source, payload, record) and why."""
+    from spread_eagle.ingest.run import quarantined
+    from spread_eagle.publish.slate import iso_z
+    from spread_eagle.warehouse import WarehouseError, connect
+
+    settings = _settings()
+    try:
+        with connect(settings.database_url) as wh:
+            wh.migrate()
+            rows = quarantined(wh, run, limit)
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        typer.echo(
+            json.dumps(
+                rows, indent=2, default=lambda v: iso_z(v) if isinstance(v, datetime) else str(v)
+            )
+        )
+        return
+    if not rows:
+        out.print("Nothing quarantined" + (f" by run {run}." if run else "."))
+        return
+    table = Table("run", "source", "endpoint", "record", "reason")
+    for r in rows:
+        table.add_row(
+            r["run_id"],
+            r["source"],
+            r["endpoint"] or "",
+            r["record_ref"] or "(payload)",
+            r["reason"],
+        )
+    out.print(table)
+
+
 # -- reading ---------------------------------------------------------------------------------------
 
 

@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_DATABASE_URL = "duckdb:///data/spread_eagle.duckdb"
 PACKAGE_DIR = Path(__file__).resolve().parent
 BUNDLED_GAMES_FILE = PACKAGE_DIR / "data" / "nflverse_games.csv"
+BUNDLED_LINES_FILE = PACKAGE_DIR / "data" / "nfl_odds_open_close_aussportsbetting.csv"
+NFLVERSE_GAMES_URL = "https://github.com/nflverse/nfldata/raw/master/data/games.csv"
 
 ScheduleProvider = Literal["replay", "espn", "nflverse"]
 OddsProvider = Literal["replay", "odds_api", "espn", "nflverse"]
@@ -50,7 +52,23 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("ODDS_API_KEY", "SPREAD_EAGLE_ODDS_API_KEY")
     )
     odds_api_base_url: str = "https://api.the-odds-api.com"
+    odds_api_regions: str = Field("us", description="The Odds API `regions` (comma-separated).")
+    odds_api_markets: str = Field("h2h,spreads,totals", description="The Odds API `markets`.")
+    odds_api_odds_format: Literal["american", "decimal"] = "american"
+    odds_api_date_format: Literal["iso", "unix"] = "iso"
     espn_base_url: str = "https://site.api.espn.com"
+    nflverse_games_url: str = Field(
+        NFLVERSE_GAMES_URL, description="The public nflverse games CSV (conditional GET)."
+    )
+    lines_file: Path | None = Field(
+        None,
+        description="An aussportsbetting-format open/close sheet to replay instead of the bundled one.",
+    )
+    http_timeout_seconds: float = Field(20.0, gt=0)
+    http_max_attempts: int = Field(4, ge=1, le=10)
+    http_backoff_seconds: float = Field(
+        0.5, ge=0, description="Base of the exponential backoff (full jitter) between retries."
+    )
     llm_provider: LlmProvider = "offline"
     llm_model: str | None = None
     llm_base_url: str | None = None
@@ -79,6 +97,10 @@ class Settings(BaseSettings):
     @property
     def resolved_games_file(self) -> Path:
         return self.games_file or BUNDLED_GAMES_FILE
+
+    @property
+    def resolved_lines_file(self) -> Path:
+        return self.lines_file or BUNDLED_LINES_FILE
 
     def redacted(self) -> dict[str, object]:
         """Settings as a dict that is safe to print: secrets and URL passwords masked."""

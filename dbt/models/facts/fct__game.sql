@@ -1,8 +1,9 @@
 -- One row per game: who, when (kickoff in UTC, game_date in league-local time), where, and the
--- result once final.
-with nflverse_games as (
+-- result once final. Games come conformed across sources (int__game__conformed: nflverse first,
+-- live sources matched by local date + teams), with their status.
+with games as (
 
-    select * from {{ ref('stg__nflverse__game') }}
+    select * from {{ ref('int__game__conformed') }}
 
 ),
 
@@ -20,7 +21,7 @@ final as (
         away_team_id,
         is_neutral_site,
         is_divisional,
-        case when home_score is not null and away_score is not null then 'final' else 'scheduled' end as status,
+        status,
         home_score,
         away_score,
         home_score - away_score as margin_home,
@@ -34,7 +35,7 @@ final as (
         wind_mph,
         stadium_name,
         espn_event_id
-    from nflverse_games
+    from games
 
 )
 

@@ -10,6 +10,19 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class HttpMeta:
+    """What an HTTP fetch adds beside the body (kept in raw.http_response, not in the payload id)."""
+
+    url: str  # secrets already masked
+    status_code: int
+    etag: str | None = None
+    last_modified: str | None = None
+    requests_remaining: str | None = None
+    requests_used: str | None = None
+    requests_last: str | None = None
+
+
+@dataclass(frozen=True)
 class Payload:
     source: str
     endpoint: str
@@ -17,6 +30,7 @@ class Payload:
     fetched_at: datetime
     content_type: str = "application/json"
     params: dict[str, Any] = field(default_factory=dict)  # secrets already removed by the client
+    http: HttpMeta | None = None
 
     @property
     def content_hash(self) -> str:
@@ -62,3 +76,14 @@ class ParsedPayload:
     rows: list[list[Any]] = field(default_factory=list)
     quarantined: list[QuarantinedRecord] = field(default_factory=list)
     expected_games: list[ExpectedGame] = field(default_factory=list)
+    # Set when the payload as a whole is unusable (empty, truncated, an HTML error page...).
+    rejected: str | None = None
+    # Line history: a row whose `change_columns` equal the newest stored row with the same
+    # `key_columns` is not landed again (an unchanged line is stored once).
+    key_columns: list[str] = field(default_factory=list)
+    change_columns: list[str] = field(default_factory=list)
+
+    def reject(self, source: str, reason: str, body: str) -> ParsedPayload:
+        self.rejected = reason
+        self.quarantined.append(QuarantinedRecord(source, reason, body[:2000]))
+        return self

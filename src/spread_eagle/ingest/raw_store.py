@@ -7,8 +7,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from spread_eagle.ingest.payload import ParsedPayload, Payload, QuarantinedRecord
+from spread_eagle.ingest.payload import ExpectedGame, ParsedPayload, Payload, QuarantinedRecord
 from spread_eagle.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -24,14 +25,21 @@ class StoreResult:
     payloads_new: int = 0
     payloads_seen: int = 0
     rows: int = 0
+    rows_unchanged: int = 0
     quarantined: int = 0
-    expected_games: list = field(default_factory=list)
+    expected_games: list[ExpectedGame] = field(default_factory=list)
+    # per source: usable payloads, and why the others were rejected as a whole
+    usable: dict[str, int] = field(default_factory=dict)
+    rejected: dict[str, list[str]] = field(default_factory=dict)
+    # per source: rows a parser found usable in the payloads it was handed (new or not)
+    parsed_rows: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         return {
             "payloads_new": self.payloads_new,
             "payloads_unchanged": self.payloads_seen,
             "rows": self.rows,
+            "rows_unchanged": self.rows_unchanged,
             "quarantined": self.quarantined,
         }
 
@@ -88,16 +96,57 @@ def quarantine(
     )
 
 
+def _changed_rows(wh: Warehouse, parsed: ParsedPayload) -> tuple[list[list[Any]], int]:
+    """Drop rows whose line equals the newest stored row with the same key (line history)."""
+    if not parsed.key_columns or not parsed.rows:
+        return parsed.rows, 0
+    index = {c: i for i, c in enumerate(parsed.columns)}
+    keys, changes = parsed.key_columns, parsed.change_columns
+    first = keys[0]
+    firsts = sorted({str(row[index[first]]) for row in parsed.rows})
+    stored = wh.query(
+        f"select {', '.join(keys + changes)} from {parsed.table}"
+        f" where {first} in ({', '.join('?' for _ in firsts)}) order by fetched_at, payload_id, row_number",
+        firsts,
+    )
+    newest: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for r in stored:  # ordered oldest first, so the last one written per key wins
+        newest[tuple(str(r[k]) for k in keys)] = tuple(str(r[c]) for c in changes)
+    fresh, unchanged = [], 0
+    for row in parsed.rows:
+        key = tuple(str(row[index[k]]) for k in keys)
+        value = tuple(str(row[index[c]]) for c in changes)
+        if newest.get(key) == value:
+            unchanged += 1
+            continue
+        newest[key] = value
+        fresh.append(row)
+    return fresh, unchanged
+
+
 def store_payload(
     wh: Warehouse, run_id: str, payload: Payload, parser: Parser, result: StoreResult
-) -> None:
-    """Store a payload verbatim (once) and land its parsed rows in the same transaction."""
+) -> ParsedPayload:
+    """Store a payload verbatim (once) and land its parsed rows in the same transaction.
+
+    A payload is kept even when it is unusable as a whole (it is then quarantined with the reason),
+    so what a source sent is never lost.
+    """
     payload_id = payload.payload_id
     parsed = parser(payload)
     result.expected_games.extend(parsed.expected_games)
+    if parsed.rejected:
+        result.rejected.setdefault(payload.source, []).append(
+            f"{payload.endpoint}: {parsed.rejected}"
+        )
+    else:
+        result.usable[payload.source] = result.usable.get(payload.source, 0) + 1
+        result.parsed_rows[payload.source] = result.parsed_rows.get(payload.source, 0) + len(
+            parsed.rows
+        )
     if wh.scalar("select count(*) from raw.payload where payload_id = ?", (payload_id,)):
         result.payloads_seen += 1
-        return
+        return parsed
     with wh.transaction():
         wh.insert_rows(
             "raw.payload",
@@ -126,10 +175,47 @@ def store_payload(
                 ]
             ],
         )
+        if payload.http is not None:
+            h = payload.http
+            wh.insert_rows(
+                "raw.http_response",
+                [
+                    "payload_id",
+                    "source",
+                    "url",
+                    "status_code",
+                    "etag",
+                    "last_modified",
+                    "requests_remaining",
+                    "requests_used",
+                    "requests_last",
+                    "fetched_at",
+                    "run_id",
+                ],
+                [
+                    [
+                        payload_id,
+                        payload.source,
+                        h.url,
+                        h.status_code,
+                        h.etag,
+                        h.last_modified,
+                        h.requests_remaining,
+                        h.requests_used,
+                        h.requests_last,
+                        payload.fetched_at,
+                        run_id,
+                    ]
+                ],
+            )
+        fresh, unchanged = _changed_rows(wh, parsed)
+        result.rows_unchanged += unchanged
         rows = [
             [payload_id, n, payload.fetched_at, run_id, *row]
-            for n, row in enumerate(parsed.rows, start=1)
+            for n, row in enumerate(fresh, start=1)
         ]
-        result.rows += wh.insert_rows(parsed.table, META_COLUMNS + parsed.columns, rows)
+        if rows:
+            result.rows += wh.insert_rows(parsed.table, META_COLUMNS + parsed.columns, rows)
         result.quarantined += quarantine(wh, run_id, parsed.quarantined, payload_id)
     result.payloads_new += 1
+    return parsed

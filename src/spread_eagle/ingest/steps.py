@@ -1,23 +1,47 @@
-"""The two ingestion steps of the daily run."""
+"""The two ingestion steps of the daily run.
+
+What each step reports to the ledger (StepOutcome.counts): payloads new/unchanged, rows landed,
+unchanged line rows skipped, records quarantined, and each provider's `stats()` (The Odds API's
+quota headers `odds_api_requests_remaining/used/last`, nflverse's conditional-GET outcome).
+
+When a step fails: every payload fetched before the failure is already stored (each in its own
+transaction) and every unusable one is in raw.quarantine with its reason, so nothing is lost; the
+step then fails loud when what is left cannot satisfy validation:
+- the schedule source sent nothing usable (empty body, truncated JSON, an HTML error page...);
+- the lines source sent nothing usable, or no line at all while games are scheduled;
+- the results source sent nothing usable.
+A fetch error (timeout, 5xx/429 after the retries, 401/403 at once) fails the step with its cause.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from spread_eagle.ingest.payload import ExpectedGame, Payload
-from spread_eagle.ingest.providers.base import Provider
+from spread_eagle.ingest.providers.base import LINES, RESULTS, SCHEDULE, Provider
 from spread_eagle.ingest.raw_store import StoreResult, store_payload
-from spread_eagle.ingest.registry import providers_for
+from spread_eagle.ingest.registry import HttpOptions, providers_for
 from spread_eagle.pipeline.context import RunContext, StepOutcome
 
 log = logging.getLogger(__name__)
 
+# Tests inject a transport / sleep here; production uses the defaults.
+HTTP_OPTIONS = HttpOptions()
+
+
+class IngestError(RuntimeError):
+    """What a source sent cannot satisfy validation; the message says why."""
+
 
 def _store_all(
     ctx: RunContext, provider: Provider, payloads: list[Payload], result: StoreResult
-) -> None:
+) -> list[ExpectedGame]:
+    expected: list[ExpectedGame] = []
     for payload in payloads:
-        store_payload(ctx.warehouse, ctx.run_id, payload, provider.parse, result)
+        parsed = store_payload(ctx.warehouse, ctx.run_id, payload, provider.parse, result)
+        expected.extend(parsed.expected_games)
+    return expected
 
 
 def _record_expected(ctx: RunContext, games: list[ExpectedGame]) -> int:
@@ -44,42 +68,72 @@ def _record_expected(ctx: RunContext, games: list[ExpectedGame]) -> int:
     return len(unique)
 
 
+def _nothing_usable(
+    kind: str, provider: Provider, fetched: list[Payload], result: StoreResult
+) -> str | None:
+    sources = {p.source for p in fetched}
+    rejected = [reason for s in sources for reason in result.rejected.get(s, [])]
+    usable = sum(result.usable.get(s, 0) for s in sources)
+    if rejected and not usable:
+        return f"the {kind} source {provider.source} sent nothing usable: {'; '.join(rejected)} (kept in raw.quarantine)"
+    return None
+
+
+def _stats(*providers: Provider) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for provider in {id(p): p for p in providers}.values():
+        out.update(provider.stats())
+    return out
+
+
 def ingest_slate(ctx: RunContext) -> StepOutcome:
     """The date's schedule and current lines, stored verbatim; the scheduled games noted for validation."""
-    providers = providers_for(ctx.settings, ctx.league)
+    providers = providers_for(ctx.settings, ctx.league, ctx.warehouse, HTTP_OPTIONS)
+    schedule, lines = providers[SCHEDULE], providers[LINES]
     result = StoreResult()
-    _store_all(
-        ctx,
-        providers["schedule"],
-        providers["schedule"].fetch_schedule(ctx.run_date, ctx.as_of),
-        result,
-    )
-    if providers["lines"] is not providers["schedule"]:
-        _store_all(
-            ctx, providers["lines"], providers["lines"].fetch_lines(ctx.run_date, ctx.as_of), result
-        )
-    games = _record_expected(ctx, result.expected_games)
+    fetched = schedule.fetch_schedule(ctx.run_date, ctx.as_of)
+    expected = _store_all(ctx, schedule, fetched, result)
+    problem = _nothing_usable("schedule", schedule, fetched, result)
+    if problem:
+        raise IngestError(problem)
+    games = _record_expected(ctx, expected)
+    line_payloads = lines.fetch_lines(ctx.run_date, ctx.as_of)
+    before = dict(result.parsed_rows)
+    _store_all(ctx, lines, line_payloads, result)
+    counts = {"games_scheduled": games, **result.counts(), **_stats(schedule, lines)}
     log.info(
-        "%d games scheduled on %s; %d new payloads, %d unchanged, %d rows, %d quarantined",
+        "%d games scheduled on %s; %d new payloads, %d unchanged, %d rows (%d unchanged lines skipped), "
+        "%d quarantined",
         games,
         ctx.run_date,
         result.payloads_new,
         result.payloads_seen,
         result.rows,
+        result.rows_unchanged,
         result.quarantined,
     )
+    problem = _nothing_usable("lines", lines, line_payloads, result)
+    if problem:
+        raise IngestError(problem)
+    line_rows = sum(n - before.get(s, 0) for s, n in result.parsed_rows.items())
+    if lines is not schedule and games and line_payloads and not line_rows:
+        raise IngestError(
+            f"the lines source {lines.source} sent no usable line for the {games} games scheduled on "
+            f"{ctx.run_date} ({result.quarantined} records quarantined)"
+        )
     if games == 0:
         log.info(
             "no %s games on %s: the slate will be empty", ctx.league.league.upper(), ctx.run_date
         )
-    return StepOutcome(counts={"games_scheduled": games, **result.counts()})
+    return StepOutcome(counts=counts)
 
 
 def ingest_results(ctx: RunContext) -> StepOutcome:
     """Final scores of games finished by the run's as-of time."""
-    provider = providers_for(ctx.settings, ctx.league)["results"]
+    provider = providers_for(ctx.settings, ctx.league, ctx.warehouse, HTTP_OPTIONS)[RESULTS]
     result = StoreResult()
-    _store_all(ctx, provider, provider.fetch_results(ctx.run_date, ctx.as_of), result)
+    fetched = provider.fetch_results(ctx.run_date, ctx.as_of)
+    _store_all(ctx, provider, fetched, result)
     log.info(
         "results: %d new payloads, %d unchanged, %d rows, %d quarantined",
         result.payloads_new,
@@ -87,4 +141,7 @@ def ingest_results(ctx: RunContext) -> StepOutcome:
         result.rows,
         result.quarantined,
     )
-    return StepOutcome(counts=result.counts())
+    problem = _nothing_usable("results", provider, fetched, result)
+    if problem:
+        raise IngestError(problem)
+    return StepOutcome(counts={**result.counts(), **_stats(provider)})

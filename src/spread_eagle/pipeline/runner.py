@@ -62,9 +62,11 @@ def steps_from(from_step: str | None) -> list[str]:
     return STEP_NAMES[STEP_NAMES.index(from_step) :]
 
 
-def open_run(ctx: RunContext, from_step: str | None, command: str) -> None:
-    """Write the run's ledger row (all steps pending) and say what is about to happen."""
-    ledger.start_run(ctx, STEP_NAMES, from_step, command)
+def open_run(
+    ctx: RunContext, from_step: str | None, command: str, steps: list[str] | None = None
+) -> None:
+    """Write the run's ledger row (its steps pending) and say what is about to happen."""
+    ledger.start_run(ctx, steps or STEP_NAMES, from_step, command)
     with log_context(run_id=ctx.run_id):
         log.info(
             "run %s: %s %s as of %s on %s (env %s)",

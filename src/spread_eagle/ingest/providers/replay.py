@@ -1,10 +1,20 @@
-"""Replay: serves an nflverse-format games CSV as if it were a live source at a given `as_of`.
+"""Replay: serves an nflverse-format games CSV, plus the aussportsbetting.com open/close sheet, as if
+they were live sources at a given `as_of`.
 
-Capture times it assumes (from the league config, documented in the README):
-- the closing line (nflverse's lines) is captured `closing_line_minutes_before_kickoff` before
-  kickoff, so a run whose as_of is earlier than that does not see it;
+Capture times it assumes (from the league config `leagues/<league>.yaml`):
+- the closing line (nflverse's lines, and the sheet's `* Close` columns) is captured
+  `closing_line_minutes_before_kickoff` (NFL: 5) before kickoff, so a run whose as_of is earlier
+  than that does not see it;
+- the sheet's opening line (`* Open` columns, true openers from the 2014 season on) is captured
+  `opening_line_days_before_kickoff` (NFL: 6) days before kickoff. Before 2014 the sheet has ONE
+  pre-game line (in its `Open` columns, with `Close` empty): it is served as a closing snapshot
+  (open_captured_at empty), never as an opener;
 - a game is final `game_hours` after kickoff; before that its scores are blank.
-Schedule and lines come in one payload per date (nflverse keeps them in one row); results are
+The sheet is matched to the date's nflverse games by home and away team (through the one alias
+table) and date within one day; three Super Bowl rows name home and away the other way round from
+nflverse and are served with `is_home_swapped = true` (staging swaps them back).
+Schedule and nflverse lines come in one payload per date (nflverse keeps them in one row); the
+sheet's lines are a second payload per date (fetch_lines); results are
 served as one payload per season of every game final by `as_of`, so the first run of a fresh
 warehouse loads the whole history and later runs add only what changed (identical seasons are
 deduplicated by content hash).
@@ -19,13 +29,19 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 
+from spread_eagle.ingest.parsers.aussportsbetting import REPLAY_COLUMNS, SHEET_HEADER, parse_sheet
 from spread_eagle.ingest.parsers.nflverse_csv import expected_games, kickoff_local, parse_games_csv
 from spread_eagle.ingest.payload import ParsedPayload, Payload
+from spread_eagle.ingest.providers.base import LINES, RESULTS, SCHEDULE
 from spread_eagle.leagues import League
 
 RESULT_COLUMNS = ("away_score", "home_score", "result", "total", "overtime")
 SCHEDULE_ENDPOINT = "games.csv#date"
 RESULTS_ENDPOINT = "games.csv#season"
+SHEET_ENDPOINT = "open_close.csv#date"
+SHEET_SOURCE = "aussportsbetting"
+SHEET_CLOSE_COLUMNS = [h for h in SHEET_HEADER if h.endswith((" Min", " Max", " Close"))]
+SHEET_RESULT_COLUMNS = ["Home Score", "Away Score", "Overtime?"]
 LINE_COLUMNS = (
     "away_moneyline",
     "home_moneyline",
@@ -44,12 +60,19 @@ class ReplayError(RuntimeError):
 
 class ReplayProvider:
     source = "replay"
+    kinds = frozenset({SCHEDULE, LINES, RESULTS})
 
-    def __init__(self, league: League, games_file: Path) -> None:
+    def __init__(self, league: League, games_file: Path, lines_file: Path | None = None) -> None:
         self.league = league
         self.games_file = games_file
+        self.lines_file = lines_file
+
+    def stats(self) -> dict[str, str]:
+        return {}
 
     def parse(self, payload: Payload) -> ParsedPayload:
+        if payload.endpoint == SHEET_ENDPOINT:
+            return parse_sheet(payload, self.league)
         parsed = parse_games_csv(payload, self.league)
         if payload.endpoint == SCHEDULE_ENDPOINT:
             parsed.expected_games = expected_games(parsed, self.league, self.source)
@@ -111,8 +134,105 @@ class ReplayProvider:
         todays = [self._as_seen(r, as_of) for r in rows if r.get("gameday") == run_date.isoformat()]
         return [self._payload(SCHEDULE_ENDPOINT, {"date": run_date.isoformat()}, todays, as_of)]
 
+    @cached_property
+    def _sheet(self) -> dict[tuple[str, str], list[tuple[date, dict[str, str]]]]:
+        """(home id, away id) -> [(sheet date, row)]; rows with unknown names are left for the parser."""
+        index: dict[tuple[str, str], list[tuple[date, dict[str, str]]]] = defaultdict(list)
+        if self.lines_file is None:
+            return index
+        if not self.lines_file.is_file():
+            raise ReplayError(
+                f"open/close sheet not found: {self.lines_file} (set SPREAD_EAGLE_LINES_FILE)"
+            )
+        with self.lines_file.open(encoding="utf-8-sig", newline="") as handle:  # BOM
+            for row in csv.DictReader(handle):
+                home, away = (
+                    self.league.team_id(row.get("Home Team")),
+                    self.league.team_id(row.get("Away Team")),
+                )
+                try:
+                    day = date.fromisoformat((row.get("Date") or "").strip())
+                except ValueError:
+                    continue
+                if home and away:
+                    index[(home, away)].append((day, row))
+        return index
+
+    def _sheet_row(self, game: dict[str, str]) -> tuple[dict[str, str], bool] | None:
+        home, away = (
+            self.league.team_id(game.get("home_team")),
+            self.league.team_id(game.get("away_team")),
+        )
+        if not home or not away:
+            return None
+        day = date.fromisoformat(game["gameday"])
+        for key, swapped in (((home, away), False), ((away, home), True)):
+            for sheet_day, row in self._sheet.get(key, []):
+                if abs((sheet_day - day).days) <= 1:
+                    return row, swapped
+        return None
+
     def fetch_lines(self, run_date: date, as_of: datetime) -> list[Payload]:
-        return []  # nflverse keeps the lines in the schedule row: fetch_schedule already served them
+        """The sheet's open and close for the date's games, as far as `as_of` has seen them.
+
+        (nflverse's own closing line is in the schedule row fetch_schedule serves.)
+        """
+        if self.lines_file is None:
+            return []
+        _, rows = self._table
+        served = []
+        for game in rows:
+            if game.get("gameday") != run_date.isoformat():
+                continue
+            kickoff = self._kickoff_utc(game)
+            found = self._sheet_row(game)
+            if kickoff is None or found is None:
+                continue
+            sheet_row, swapped = found
+            out = dict(sheet_row)
+            has_open = bool((sheet_row.get("Home Line Close") or "").strip())  # true openers: 2014+
+            opened = kickoff - timedelta(days=self.league.opening_line_days_before_kickoff)
+            closed = kickoff - timedelta(minutes=self.league.closing_line_minutes_before_kickoff)
+            if (opened if has_open else closed) > as_of:
+                continue  # nothing of this game's market had been seen yet
+            if closed > as_of:
+                for column in SHEET_CLOSE_COLUMNS:
+                    out[column] = ""
+            if kickoff + timedelta(hours=self.league.game_hours) > as_of:
+                for column in SHEET_RESULT_COLUMNS:
+                    out[column] = ""
+            out.update(
+                {
+                    "game_id": game["game_id"],
+                    "is_home_swapped": "true" if swapped else "false",
+                    "open_captured_at": opened.strftime("%Y-%m-%dT%H:%M:%SZ") if has_open else "",
+                    "close_captured_at": closed.strftime("%Y-%m-%dT%H:%M:%SZ")
+                    if closed <= as_of
+                    else "",
+                }
+            )
+            served.append(out)
+        if not served:
+            return []
+        buffer = io.StringIO()
+        writer = csv.DictWriter(
+            buffer,
+            fieldnames=REPLAY_COLUMNS + SHEET_HEADER,
+            lineterminator="\n",
+            extrasaction="ignore",
+        )
+        writer.writeheader()
+        writer.writerows(served)
+        return [
+            Payload(
+                source=SHEET_SOURCE,
+                endpoint=SHEET_ENDPOINT,
+                params={"file": self.lines_file.name, "date": run_date.isoformat()},
+                body=buffer.getvalue(),
+                content_type="text/csv",
+                fetched_at=as_of,
+            )
+        ]
 
     def fetch_results(self, run_date: date, as_of: datetime) -> list[Payload]:
         _, rows = self._table

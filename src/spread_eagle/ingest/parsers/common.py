@@ -1,0 +1,91 @@
+"""Checks every parser of a JSON API shares: the payload as a whole, times, odds and lines."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from spread_eagle.ingest.payload import ParsedPayload, Payload
+
+MAX_ABS_SPREAD = 60.0
+
+
+def load_json(payload: Payload, parsed: ParsedPayload, expect: type) -> Any | None:
+    """The decoded body, or None after rejecting the payload (empty, HTML, truncated, wrong shape)."""
+    body = payload.body
+    if not body.strip():
+        parsed.reject(payload.source, "empty body", body)
+        return None
+    content_type = (payload.content_type or "").split(";")[0].strip().lower()
+    if content_type and "json" not in content_type:
+        parsed.reject(
+            payload.source,
+            f"wrong content type {content_type!r} (expected JSON): {body[:80]!r}",
+            body,
+        )
+        return None
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        parsed.reject(
+            payload.source,
+            f"truncated or invalid JSON: {exc.msg} at char {exc.pos} of {len(body)}",
+            body,
+        )
+        return None
+    if not isinstance(data, expect):
+        parsed.reject(
+            payload.source,
+            f"unexpected JSON shape: a {type(data).__name__}, not a {expect.__name__}",
+            body,
+        )
+        return None
+    return data
+
+
+def parse_time(value: Any) -> datetime:
+    """ISO-8601 (with Z or an offset, with or without seconds) or unix seconds -> aware UTC."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"not a time: {value!r}")
+    if isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
+        return datetime.fromtimestamp(int(value), UTC)
+    if not isinstance(value, str):
+        raise ValueError(f"not a time: {value!r}")
+    text = value.strip().replace("Z", "+00:00")
+    parsed = datetime.fromisoformat(text)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def price_problem(price: Any, odds_format: str) -> str | None:
+    """None when `price` is valid odds in `odds_format`; else why not."""
+    try:
+        value = float(price)
+    except (TypeError, ValueError):
+        return f"price {price!r} is not a number"
+    if odds_format == "decimal":
+        return None if value > 1.0 else f"decimal price {price!r} is not above 1.0"
+    if value == 0 or -100 < value < 100:
+        return f"price {price!r} is not valid American odds (0 or between -100 and +100)"
+    return None
+
+
+def spread_problem(point: Any) -> str | None:
+    try:
+        value = float(point)
+    except (TypeError, ValueError):
+        return f"spread point {point!r} is not a number"
+    return (
+        None
+        if abs(value) <= MAX_ABS_SPREAD
+        else f"spread {point!r} is outside +/-{MAX_ABS_SPREAD:g}"
+    )
+
+
+def text(value: Any) -> str | None:
+    """A JSON scalar as the text we land (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
