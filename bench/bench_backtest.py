@@ -25,7 +25,9 @@ def main() -> None:
 
     settings = Settings()
     started = time.perf_counter()
-    games = load_games(settings.resolved_games_file, load_league(settings.league))
+    games = load_games(
+        settings.resolved_games_file, load_league(settings.league), settings.resolved_lines_file
+    )
     loaded = time.perf_counter() - started
 
     started = time.perf_counter()

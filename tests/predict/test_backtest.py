@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from spread_eagle.cli import app
-from spread_eagle.config import BUNDLED_GAMES_FILE, Settings
+from spread_eagle.config import BUNDLED_GAMES_FILE, BUNDLED_LINES_FILE, Settings
 from spread_eagle.leagues import load_league
 from spread_eagle.predict.backtest import (
     HistoricalGame,
@@ -110,12 +110,17 @@ def test_model_figures_are_consistent(decade: tuple[dict[str, Any], Path]) -> No
     assert model["roi_at_minus110"] == pytest.approx(
         (close["wins"] * 100 / 110 - close["losses"]) / bets, abs=1e-6
     )
-    # The bundled file has closing lines only: the opener is the close, so open == close and no CLV.
+    # Openers from the bundled open/close sheet: 2015 to 2024 week 3 (the sheet ends there).
+    assert model["open_lines"] == 2506
+    opened = model["ats_vs_open"]
     assert (
-        model["ats_vs_open"] == close
-        and model["clv_mean_points"] == 0.0
-        and model["open_lines"] == 0
+        opened != close
+        and 0 < opened["wins"] + opened["losses"] + opened["pushes"] <= metrics["games"]
     )
+    assert opened["pct"] == pytest.approx(
+        opened["wins"] / (opened["wins"] + opened["losses"]), abs=1e-6
+    )
+    assert -3.0 < model["clv_mean_points"] < 3.0
     # A market-blended model lands near the market, never far off it (a leak would beat it by a lot).
     assert abs(model["spread_mae"] - market["spread_mae"]) < 0.5
     assert model["win_brier"] > market["win_brier"] - 0.01
@@ -130,6 +135,18 @@ def test_report_is_a_self_contained_page(decade: tuple[dict[str, Any], Path]) ->
     assert "<svg" in page and "Calibration" in page
     assert "2743 graded games" in page
     assert not re.search(r'(src|href)="(https?:)?//', page)
+
+
+def test_opening_spread_comes_from_the_sheet_with_our_sign() -> None:
+    games = {g.game_id: g for g in load_games(BUNDLED_GAMES_FILE, NFL, BUNDLED_LINES_FILE)}
+    assert games["2020_01_HOU_KC"].open_spread_home == -10.0  # KC opened -10, closed -9.5
+    assert games["2020_01_HOU_KC"].spread_home == -9.5
+    assert games["2023_01_DET_KC"].open_spread_home == -6.5
+    assert games["2024_12_KC_CAR"].open_spread_home is None  # after the sheet's last row
+    assert (
+        games["2010_01_MIN_NO"].open_spread_home is None
+    )  # before 2014 the sheet has no true opener
+    assert games["2024_12_KC_CAR"].opening_spread == 11.0  # ... so the close stands in
 
 
 def test_spread_sign_is_converted_from_nflverse() -> None:

@@ -37,10 +37,13 @@ Model (`models.<name>`):
 - `ats_vs_close`: the model's plays (a side is played when its edge over the -110 break-even is
   positive: the `play` the daily run publishes) graded against the closing line: wins, losses,
   pushes, and pct = wins / (wins + losses) (0.0 with no decided bets).
-- `ats_vs_open`: the same with the side chosen and graded at the opening line. The bundled
-  nflverse file carries closing lines only (no opener), so where a game has no opening line its
-  closing line stands in for it and `ats_vs_open` then equals `ats_vs_close`; `open_lines`
-  in the model block says how many graded games had a real opener.
+- `ats_vs_open`: the same fitted model handed the OPENING spread instead of the close (as it
+  would have been when the line opened), its play graded against that opener. Openers come from
+  the aussportsbetting open/close sheet (`settings.resolved_lines_file`, the bundled one by
+  default), matched to the games as the replay provider matches them; it has true openers from
+  the 2014 season to 2024 week 3. A game without one (later 2024 games, or no sheet row) uses its
+  closing line as its opener. `open_lines` in the model block counts the graded games with a real
+  opener.
 - `roi_at_minus110`: profit per unit risked betting every close play at -110: a win returns
   +100/110, a loss -1, a push 0, divided by the number of bets (pushes included).
 - `clv_mean_points`: closing-line value of the open plays: mean over bets of how many points the
@@ -64,6 +67,7 @@ from typing import Any
 from spread_eagle.config import Settings
 from spread_eagle.ingest.parsers.nflverse_csv import COLUMNS, parse_games_csv
 from spread_eagle.ingest.payload import Payload
+from spread_eagle.ingest.providers.replay import ReplayProvider
 from spread_eagle.leagues import League, load_league
 from spread_eagle.predict.probability import BREAK_EVEN_AT_MINUS_110
 from spread_eagle.predict.ratings import FinishedGame, Prediction, RatingsModel
@@ -160,8 +164,29 @@ def _integer(value: str | None) -> int | None:
     return None if number is None else int(number)
 
 
-def load_games(games_file: Path, league: League) -> list[HistoricalGame]:
-    """Every usable game of an nflverse-format CSV, oldest first (kickoff date, then game_id)."""
+def opening_spread(provider: ReplayProvider, home: str, away: str, day: str) -> float | None:
+    """The open/close sheet's opening spread for a game, as OUR home team's handicap, or None.
+
+    The game is matched as the replay provider matches it (teams through the alias table, date
+    within a day, home and away possibly swapped). Only rows that also carry a close are true
+    openers (2014 on); before that the sheet's single line sits in its Open columns and is not one.
+    The sheet's `Home Line` is already a home handicap (negative = home favored).
+    """
+    found = provider._sheet_row({"home_team": home, "away_team": away, "gameday": day})
+    if found is None:
+        return None
+    row, swapped = found
+    opener, close = _number(row.get("Home Line Open")), _number(row.get("Home Line Close"))
+    if opener is None or close is None:
+        return None
+    return -opener if swapped else opener
+
+
+def load_games(
+    games_file: Path, league: League, lines_file: Path | None = None
+) -> list[HistoricalGame]:
+    """Every usable game of an nflverse-format CSV, oldest first (kickoff date, then game_id), with
+    its opening spread from the open/close sheet `lines_file` where that has one."""
     if not games_file.is_file():
         raise BacktestError(f"games file not found: {games_file} (set SPREAD_EAGLE_GAMES_FILE)")
     payload = Payload(
@@ -173,6 +198,7 @@ def load_games(games_file: Path, league: League) -> list[HistoricalGame]:
     )
     parsed = parse_games_csv(payload, league)
     index = {name: i for i, name in enumerate(COLUMNS)}
+    sheet = ReplayProvider(league, games_file, lines_file) if lines_file is not None else None
     games = []
     for row in parsed.rows:
 
@@ -196,6 +222,11 @@ def load_games(games_file: Path, league: League) -> list[HistoricalGame]:
                 total_line=_number(cell("total_line")),
                 moneyline_home=_integer(cell("home_moneyline")),
                 moneyline_away=_integer(cell("away_moneyline")),
+                open_spread_home=None
+                if sheet is None
+                else opening_spread(
+                    sheet, str(cell("home_team")), str(cell("away_team")), str(cell("gameday"))
+                ),
             )
         )
     return sorted(games, key=lambda g: (g.game_date, g.game_id))
@@ -448,7 +479,7 @@ def evaluate(
         raise BacktestError(f"--end-season {end_season} is before --start-season {start_season}")
     league = load_league(settings.league)
     if games is None:
-        games = load_games(settings.resolved_games_file, league)
+        games = load_games(settings.resolved_games_file, league, settings.resolved_lines_file)
     evaluated = [g for g in games if start_season <= g.season <= end_season and g.is_final]
     if not evaluated:
         raise BacktestError(
@@ -651,8 +682,9 @@ by a model fitted only on games finished before it. Green beats the closing mark
 <dt>Market</dt><dd>The closing line is the forecast: -spread for the margin, the total for points, the vig-free
 moneyline probability for the winner (games with both moneylines, ties excluded). Straight-up accuracy is the closing
 spread favourite's, on decided games with a favourite.</dd>
-<dt>Plays</dt><dd>The model plays a side when its cover probability beats the -110 break-even; graded against the
-closing line (and against the opener where the source has one; the nflverse file has none, so open equals close).</dd>
+<dt>Plays</dt><dd>The model plays a side when its cover probability beats the -110 break-even. "vs close" plays and
+grades at the closing line; "vs open" hands the model the opening line (aussportsbetting sheet, 2014 to 2024 week 3;
+the close where a game has no opener) and grades at it. CLV is how far the line then moved toward the open play.</dd>
 <dt>ECE</dt><dd>Expected calibration error over ten equal-width probability bins.</dd>
 </dl>
 </main></body></html>
