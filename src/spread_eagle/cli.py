@@ -229,10 +229,13 @@ def backtest(
     ],
 ) -> None:
     """Walk-forward evaluation of every model against the market; writes DIR/metrics.json and DIR/report.html."""
-    from spread_eagle.predict.backtest import run_backtest
+    from spread_eagle.predict.backtest import BacktestError, run_backtest
 
     settings = _settings()
-    metrics = run_backtest(settings, start_season, end_season, out_dir)
+    try:
+        metrics = run_backtest(settings, start_season, end_season, out_dir)
+    except BacktestError as exc:
+        raise _fail(str(exc)) from None
     out.print(
         f"backtest {start_season}-{end_season}: {metrics['games']} games -> {out_dir / 'metrics.json'}, "
         f"{out_dir / 'report.html'}"

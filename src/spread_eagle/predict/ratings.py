@@ -82,28 +82,48 @@ class RatingsModel:
         if not usable:
             return FittedRatings({}, {}, self.league.typical_total, 0)
         index = {team: i for i, team in enumerate(teams)}
-        n = len(usable)
-        x = np.zeros((n, len(teams)))
-        x_sum = np.zeros((n, len(teams)))
-        margin = np.zeros(n)
-        total = np.zeros(n)
-        weight = np.zeros(n)
+        n, size = len(usable), len(teams)
+        home = np.fromiter((index[g.home_team_id] for g in usable), dtype=np.intp, count=n)
+        away = np.fromiter((index[g.away_team_id] for g in usable), dtype=np.intp, count=n)
+        home_edge = self.league.home_field_points
+        margin = np.fromiter(
+            (
+                (g.home_score - g.away_score) - (0.0 if g.is_neutral_site else home_edge)
+                for g in usable
+            ),
+            dtype=float,
+            count=n,
+        )
+        total = np.fromiter((g.home_score + g.away_score for g in usable), dtype=float, count=n)
         half_life = float(self.params["half_life_days"])
-        for row, game in enumerate(usable):
-            h, a = index[game.home_team_id], index[game.away_team_id]
-            x[row, h], x[row, a] = 1.0, -1.0
-            x_sum[row, h], x_sum[row, a] = 1.0, 1.0
-            home_edge = 0.0 if game.is_neutral_site else self.league.home_field_points
-            margin[row] = (game.home_score - game.away_score) - home_edge
-            total[row] = game.home_score + game.away_score
-            weight[row] = 0.5 ** ((as_of_date - game.game_date).days / half_life)
-        ridge = float(self.params["ridge"]) * np.eye(len(teams))
+        weight = np.fromiter(
+            (0.5 ** ((as_of_date - g.game_date).days / half_life) for g in usable),
+            dtype=float,
+            count=n,
+        )
+        # The weighted normal equations of the design rows (+1 home, -1 away) for the margin and
+        # (+1 home, +1 away) for scoring, accumulated game by game (np.bincount) rather than
+        # through a dense n x teams matrix: O(games), no BLAS threads (which thrash on a busy
+        # machine), and the same solution.
+        appearances = np.bincount(home, weights=weight, minlength=size) + np.bincount(
+            away, weights=weight, minlength=size
+        )
+        pairs = np.bincount(home * size + away, weights=weight, minlength=size * size).reshape(
+            size, size
+        )
+        pairs = pairs + pairs.T
+        ridge = float(self.params["ridge"]) * np.eye(size)
         mean_total = float(np.average(total, weights=weight))
+        wm, wt = weight * margin, weight * (total - mean_total)
         margin_ratings = np.linalg.solve(
-            x.T @ (weight[:, None] * x) + ridge, x.T @ (weight * margin)
+            np.diag(appearances) - pairs + ridge,
+            np.bincount(home, weights=wm, minlength=size)
+            - np.bincount(away, weights=wm, minlength=size),
         )
         scoring = np.linalg.solve(
-            x_sum.T @ (weight[:, None] * x_sum) + ridge, x_sum.T @ (weight * (total - mean_total))
+            np.diag(appearances) + pairs + ridge,
+            np.bincount(home, weights=wt, minlength=size)
+            + np.bincount(away, weights=wt, minlength=size),
         )
         return FittedRatings(
             margin={t: float(margin_ratings[i]) for t, i in index.items()},
