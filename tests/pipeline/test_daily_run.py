@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -73,6 +75,15 @@ def test_run_daily_publishes_every_game_with_lines_prediction_and_tldr(settings:
     assert counts["ingest_slate"]["games_scheduled"] == SUNDAY_GAMES
     assert counts["predict"]["predictions"] == SUNDAY_GAMES
     assert counts["publish"]["games_published"] == SUNDAY_GAMES
+
+    if settings.database_url.startswith("duckdb"):
+        # the run released the DuckDB file: another process can write to it now
+        path = settings.database_url.removeprefix("duckdb:///")
+        code = f"import duckdb; duckdb.connect({path!r}).execute('create table ops.other_writer (x int)')"
+        assert (
+            subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60).returncode
+            == 0
+        )
 
 
 def test_rerun_is_idempotent(settings: Settings) -> None:

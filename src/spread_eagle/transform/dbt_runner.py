@@ -77,6 +77,19 @@ def dbt_vars(league: League) -> dict[str, Any]:
     }
 
 
+def _release_duckdb() -> None:
+    """dbt-duckdb caches its DuckDB instance for the life of the process, which keeps the file
+    locked against every other process (a web server, the next cron job). Close it after each call."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # pragma: no cover - dbt-duckdb is a dependency
+        return
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
 def run_dbt(
     warehouse: Warehouse,
     args: Sequence[str],
@@ -123,7 +136,10 @@ def run_dbt(
     if run_vars:
         full_args += ["--vars", json.dumps(run_vars, sort_keys=True)]
     with _environment(env):
-        result = dbtRunner().invoke(full_args)
+        try:
+            result = dbtRunner().invoke(full_args)
+        finally:
+            _release_duckdb()
     if result.exception is not None:
         raise DbtError(f"dbt {' '.join(args)} crashed: {result.exception}")
     nodes = []
