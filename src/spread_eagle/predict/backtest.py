@@ -141,8 +141,8 @@ class HistoricalGame:
             "home_team_id": self.home_team_id,
             "away_team_id": self.away_team_id,
             "is_neutral_site": self.is_neutral_site,
-            "spread_home_close": self.opening_spread if opening else self.spread_home,
-            "total_close": self.total_line,
+            "spread_home_current": self.opening_spread if opening else self.spread_home,
+            "total_current": self.total_line,
         }
 
 
