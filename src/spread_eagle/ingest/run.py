@@ -16,8 +16,7 @@ from spread_eagle.ingest.steps import ingest_results, ingest_slate
 from spread_eagle.leagues import load_league
 from spread_eagle.logging import log_context
 from spread_eagle.pipeline import ledger
-from spread_eagle.pipeline.context import RunContext, default_as_of, new_run_id
-from spread_eagle.pipeline.runner import StepFailedError, execute_step, open_run
+from spread_eagle.pipeline.runner import StepFailedError, execute_step, locked_run, open_run
 from spread_eagle.warehouse import Warehouse, connect
 
 log = logging.getLogger(__name__)
@@ -50,16 +49,7 @@ def run_ingest(
     wh: Warehouse = connect(settings.database_url)
     started = time.perf_counter()
     try:
-        with wh.run_lock(f"{league_config.league}_{run_date.isoformat()}"):
-            wh.migrate()
-            ctx = RunContext(
-                run_id=new_run_id(),
-                league=league_config,
-                run_date=run_date,
-                as_of=as_of or default_as_of(run_date, league_config),
-                settings=settings,
-                warehouse=wh,
-            )
+        with locked_run(settings, wh, league_config, run_date, as_of) as ctx:
             report = IngestReport(ctx.run_id, ledger.RUNNING)
             open_run(ctx, None, command, steps=list(INGEST_STEPS))
             try:

@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from spread_eagle.config import Settings
 from spread_eagle.leagues import load_league
 from spread_eagle.pipeline import ledger
-from spread_eagle.pipeline.context import RunContext, StepOutcome, default_as_of, new_run_id
+from spread_eagle.pipeline.context import RunContext, StepOutcome
 from spread_eagle.pipeline.runner import StepFailedError, execute_step, open_run
 from spread_eagle.publish.step import build_ui, switch
 from spread_eagle.transform.step import transform
@@ -51,7 +51,7 @@ def dates_to_fill(settings: Settings, start: date, end: date) -> list[date]:
 
 @contextmanager
 def _locked(ctx: RunContext) -> Iterator[None]:
-    with ctx.warehouse.run_lock(f"{ctx.league.league}_{ctx.run_date.isoformat()}"):
+    with ctx.warehouse.run_lock(ctx.lock_key):
         yield
 
 
@@ -131,9 +131,7 @@ def _run_batch(
     task = progress.add_task("raw", total=len(days) * 2 + 2, day="")
     try:
         for day in days:  # 1. raw, oldest first
-            ctx = RunContext(
-                new_run_id(), league_config, day, default_as_of(day, league_config), settings, wh
-            )
+            ctx = RunContext.new(settings, wh, league_config, day)
             ctxs.append(ctx)
             progress.update(task, description="raw", day=day.isoformat())
             with _locked(ctx):

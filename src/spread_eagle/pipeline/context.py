@@ -53,3 +53,31 @@ class RunContext:
     @property
     def env(self) -> str:
         return self.settings.env
+
+    @classmethod
+    def new(
+        cls,
+        settings: Settings,
+        warehouse: Warehouse,
+        league: League,
+        run_date: date,
+        as_of: datetime | None = None,
+    ) -> RunContext:
+        """A fresh run: new run id, and the default as-of clock unless one is given."""
+        return cls(
+            new_run_id(),
+            league,
+            run_date,
+            as_of or default_as_of(run_date, league),
+            settings,
+            warehouse,
+        )
+
+    @property
+    def lock_key(self) -> str:
+        return run_lock_key(self.league, self.run_date)
+
+
+def run_lock_key(league: League, run_date: date) -> str:
+    """One run per league and date at a time."""
+    return f"{league.league}_{run_date.isoformat()}"

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from spread_eagle.config import Settings
-from spread_eagle.leagues import load_league
+from spread_eagle.leagues import League, load_league
 from spread_eagle.logging import log_context
 from spread_eagle.pipeline import ledger
-from spread_eagle.pipeline.context import RunContext, StepOutcome, default_as_of, new_run_id
+from spread_eagle.pipeline.context import RunContext, StepOutcome, run_lock_key
 from spread_eagle.pipeline.steps import STEP_NAMES, STEPS
 from spread_eagle.redact import redact_text
 from spread_eagle.validate.step import ValidationFailedError
@@ -113,6 +114,16 @@ def execute_step(
         return outcome
 
 
+@contextmanager
+def locked_run(
+    settings: Settings, wh: Warehouse, league: League, run_date: date, as_of: datetime | None
+) -> Iterator[RunContext]:
+    """Take the (league, date) run lock, bring the warehouse's migrations up, start a context."""
+    with wh.run_lock(run_lock_key(league, run_date)):
+        wh.migrate()
+        yield RunContext.new(settings, wh, league, run_date, as_of)
+
+
 def run_daily(
     settings: Settings,
     *,
@@ -129,16 +140,7 @@ def run_daily(
     wh = warehouse or connect(settings.database_url)
     started = time.perf_counter()
     try:
-        with wh.run_lock(f"{league_config.league}_{run_date.isoformat()}"):
-            wh.migrate()
-            ctx = RunContext(
-                run_id=new_run_id(),
-                league=league_config,
-                run_date=run_date,
-                as_of=as_of or default_as_of(run_date, league_config),
-                settings=settings,
-                warehouse=wh,
-            )
+        with locked_run(settings, wh, league_config, run_date, as_of) as ctx:
             report = RunReport(
                 ctx.run_id, league_config.league, run_date, ctx.as_of, ledger.RUNNING
             )

@@ -92,8 +92,28 @@ class Warehouse(abc.ABC):
     def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
         """Bulk-append rows; returns how many were written."""
 
+    _depth = 0  # open transaction blocks; only the outermost one begins and commits
+
     @abc.abstractmethod
-    def transaction(self) -> contextlib.AbstractContextManager[None]: ...
+    def _outermost_transaction(self) -> contextlib.AbstractContextManager[None]:
+        """Begin; commit when the block ends, roll back when it raises."""
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes in the block commit together or not at all; blocks nest (inner ones join)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        try:
+            with self._outermost_transaction():
+                yield
+        finally:
+            self._depth = 0
 
     @abc.abstractmethod
     def run_lock(self, key: str) -> contextlib.AbstractContextManager[None]:

@@ -46,7 +46,6 @@ class DuckDBWarehouse(Warehouse):
         self.path = path
         self.url = url
         self._conn: duckdb.DuckDBPyConnection | None = None
-        self._depth = 0
 
     @property
     def conn(self) -> duckdb.DuckDBPyConnection:
@@ -115,25 +114,14 @@ class DuckDBWarehouse(Warehouse):
         return len(rows)
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
+    def _outermost_transaction(self) -> Iterator[None]:
         self.conn.execute("begin transaction")
-        self._depth = 1
         try:
             yield
         except BaseException:
             self.conn.execute("rollback")
             raise
-        else:
-            self.conn.execute("commit")
-        finally:
-            self._depth = 0
+        self.conn.execute("commit")
 
     @contextlib.contextmanager
     def run_lock(self, key: str) -> Iterator[None]:

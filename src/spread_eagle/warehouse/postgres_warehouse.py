@@ -40,7 +40,6 @@ class PostgresWarehouse(Warehouse):
     def __init__(self, url: str) -> None:
         self.url = normalize_url(url)
         self._conn: psycopg.Connection[dict[str, Any]] | None = None
-        self._depth = 0
 
     @property
     def conn(self) -> psycopg.Connection[dict[str, Any]]:
@@ -79,20 +78,9 @@ class PostgresWarehouse(Warehouse):
         return len(rows)
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
-        self._depth = 1
-        try:
-            with self.conn.transaction():
-                yield
-        finally:
-            self._depth = 0
+    def _outermost_transaction(self) -> Iterator[None]:
+        with self.conn.transaction():
+            yield
 
     @contextlib.contextmanager
     def run_lock(self, key: str) -> Iterator[None]:
