@@ -20,6 +20,7 @@ from spread_eagle.config import Settings
 from spread_eagle.leagues import load_league
 from spread_eagle.pipeline.runner import run_daily
 from spread_eagle.transform.dbt_runner import run_dbt
+from spread_eagle.transform.step import TRANSFORM_ARGS
 from spread_eagle.warehouse import connect
 
 
@@ -53,9 +54,10 @@ def main() -> None:
                 started = time.perf_counter()
                 outcome = run_dbt(
                     wh,
-                    ["build", "--exclude", "tag:publish"],
+                    TRANSFORM_ARGS,  # exactly the transform step's build
                     league=league,
                     work_dir=settings.log_dir / "dbt",
+                    extra_vars={"rebuild_from": day.isoformat()},
                 )
                 dbt_runs.append(time.perf_counter() - started)
                 assert outcome.success
