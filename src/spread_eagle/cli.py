@@ -63,6 +63,17 @@ def _parse_ts(value: str | None) -> datetime | None:
     return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
+def _echo_json(value: Any) -> None:
+    """Machine-readable output, alone on stdout; timestamps as ISO-8601 UTC."""
+    from spread_eagle.publish.slate import iso_z
+
+    typer.echo(
+        json.dumps(
+            value, indent=2, default=lambda v: iso_z(v) if isinstance(v, datetime) else str(v)
+        )
+    )
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"spread-eagle {__version__}")
@@ -321,7 +332,6 @@ def quarantine(
 ) -> None:
     """List what ingestion quarantined (source, payload, record) and why."""
     from spread_eagle.ingest.run import quarantined
-    from spread_eagle.publish.slate import iso_z
     from spread_eagle.warehouse import WarehouseError, connect
 
     settings = _settings()
@@ -332,11 +342,7 @@ def quarantine(
     except WarehouseError as exc:
         raise _fail(str(exc)) from None
     if as_json:
-        typer.echo(
-            json.dumps(
-                rows, indent=2, default=lambda v: iso_z(v) if isinstance(v, datetime) else str(v)
-            )
-        )
+        _echo_json(rows)
         return
     if not rows:
         out.print("Nothing quarantined" + (f" by run {run}." if run else "."))
@@ -449,11 +455,7 @@ def status(
     except WarehouseError as exc:
         raise _fail(str(exc)) from None
     if as_json:
-        typer.echo(
-            json.dumps(
-                runs, indent=2, default=lambda v: iso_z(v) if isinstance(v, datetime) else str(v)
-            )
-        )
+        _echo_json(runs)
         return
     if not runs:
         out.print("No runs yet. Start with: spread-eagle demo")
