@@ -25,7 +25,7 @@ import psycopg
 from spread_eagle.config import BUNDLED_GAMES_FILE, Settings
 from spread_eagle.ingest.steps import ingest_results, ingest_slate
 from spread_eagle.leagues import load_league
-from spread_eagle.pipeline.context import RunContext, default_as_of, new_run_id
+from spread_eagle.run.context import RunContext, default_as_of, new_run_id
 from spread_eagle.transform.dbt_runner import run_dbt
 from spread_eagle.transform.step import TRANSFORM_ARGS, transform
 from spread_eagle.warehouse import connect

@@ -8,8 +8,10 @@ FAILS: it never silently skips what it was told to test.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -48,7 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "warehouse_url" in metafunc.fixturenames:
+    if {"warehouse_url", "published_url"} & set(metafunc.fixturenames):
         engines = ["duckdb"] + (["postgres"] if _pg_base(metafunc.config) else [])
         metafunc.parametrize("engine", engines, indirect=False)
 
@@ -109,3 +111,63 @@ def settings(tmp_path: Path, warehouse_url: str) -> Settings:
 @pytest.fixture
 def duckdb_settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path, f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
+
+
+# -- a warehouse with 2024-11-24 published, built once per engine and test session ------------------
+
+PUBLISHED_DATE = date(2024, 11, 24)
+
+
+@pytest.fixture(scope="session")
+def published_templates(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[dict[str, str]]:
+    """engine -> URL of a warehouse where the daily run of 2024-11-24 published (built lazily)."""
+    built: dict[str, str] = {}
+    yield built
+    for engine, url in built.items():
+        if engine == "postgres":
+            drop_postgres_database(url)
+
+
+def _build_template(engine: str, tmp: Path, base: str | None) -> str:
+    from spread_eagle.pipeline.runner import run_daily
+
+    url = (
+        f"duckdb:///{tmp / 'published.duckdb'}"
+        if engine == "duckdb"
+        else fresh_postgres_database(str(base))
+    )
+    report = run_daily(make_settings(tmp, url), run_date=PUBLISHED_DATE)
+    assert report.ok, report.error
+    return url
+
+
+@pytest.fixture
+def published_url(
+    engine: str,
+    published_templates: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> Iterator[str]:
+    """A private copy of a warehouse where 2024-11-24 was run and published (default clock)."""
+    base = _pg_base(request.config)
+    if engine not in published_templates:
+        published_templates[engine] = _build_template(
+            engine, tmp_path_factory.mktemp(f"published_{engine}"), base
+        )
+    template = published_templates[engine]
+    if engine == "duckdb":
+        copy = tmp_path / "warehouse.duckdb"
+        shutil.copyfile(template.removeprefix("duckdb:///"), copy)
+        yield f"duckdb:///{copy}"
+        return
+    head, _, template_name = template.rpartition("/")
+    name = f"se_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(f"{head}/postgres", autocommit=True) as admin:
+        admin.execute(f'create database "{name}" template "{template_name}"')
+    try:
+        yield f"{head}/{name}"
+    finally:
+        drop_postgres_database(f"{head}/{name}")

@@ -6,9 +6,9 @@
     cast((({{ utc_ts }}) at time zone 'UTC') at time zone {{ tz }} as date)
 {%- endmacro %}
 
-{#- The league's time zone (set from the league config; the NFL's by default). -#}
+{#- The league's time zone (`spread-eagle` passes it from the league config). -#}
 {% macro league_tz() -%}
-    '{{ var("league_timezone", "America/New_York") }}'
+    '{{ var("league_timezone") }}'
 {%- endmacro %}
 
 {#- Decimal odds (1.91) -> American odds (-110), rounded to a whole number; null stays null.

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -74,6 +76,27 @@ def _echo_json(value: Any) -> None:
     )
 
 
+@contextmanager
+def _progress_bar(name: str) -> Iterator[Callable[[int, int, str], None]]:
+    """A Rich progress bar on stderr, fed by a library function's progress callback."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn(f"{name} {{task.description}}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def update(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=label)
+
+        yield update
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"spread-eagle {__version__}")
@@ -132,10 +155,20 @@ def run_daily_cmd(
     league: Annotated[
         str | None, typer.Option("--league", help="League id (default: SPREAD_EAGLE_LEAGUE, nfl).")
     ] = None,
+    accept_quarantined: Annotated[
+        bool,
+        typer.Option(
+            "--accept-quarantined",
+            help="Publish even though some of the date's scheduled games were quarantined "
+            "(recorded in the ledger). By default a quarantined game fails the run.",
+        ),
+    ] = False,
 ) -> None:
-    """Run the seven-step daily pipeline for one date. Exits 0 only when the run was valid and published."""
+    """Run the seven-step daily pipeline for one date. Exits 0 only when the run was valid and
+    published. With --from-step, reuses the steps before it from the newest run of the date (under
+    the same clock) in which they succeeded, and says what to run first when there is none."""
     from spread_eagle.leagues import UnknownLeagueError, load_league
-    from spread_eagle.pipeline.runner import UnknownStepError, run_daily
+    from spread_eagle.pipeline.runner import ResumeError, UnknownStepError, run_daily
     from spread_eagle.warehouse import WarehouseError
 
     settings = _settings()
@@ -148,9 +181,10 @@ def run_daily_cmd(
             as_of=_parse_ts(as_of),
             league=league,
             from_step=from_step,
+            accept_quarantined=accept_quarantined,
             command=" ".join(["run-daily", *sys.argv[2:]]),
         )
-    except (UnknownLeagueError, UnknownStepError, WarehouseError) as exc:
+    except (UnknownLeagueError, UnknownStepError, ResumeError, WarehouseError) as exc:
         raise _fail(str(exc)) from None
     _print_report(report)
     if not report.ok:
@@ -220,7 +254,8 @@ def backfill(
     assert first is not None and last is not None
     if last < first:
         raise _fail("--end is before --start")
-    result = run_backfill(settings, first, last, league=league)
+    with _progress_bar("backfill") as progress:
+        result = run_backfill(settings, first, last, league=league, progress=progress)
     out.print(
         f"backfill {first}..{last}: {result.dates} dates, {result.published} published, "
         f"{len(result.failed)} failed in {result.seconds:.1f}s"
@@ -292,8 +327,8 @@ def ingest(
     """Run only the two ingestion steps (schedule + lines, results) for a date, recorded in the ledger
     as a run of their own. Nothing is transformed or published."""
     from spread_eagle.ingest.registry import ProviderNotAvailableError, with_source
-    from spread_eagle.ingest.run import run_ingest
     from spread_eagle.leagues import UnknownLeagueError
+    from spread_eagle.pipeline.runner import run_ingest
     from spread_eagle.warehouse import WarehouseError
 
     settings = _settings()
@@ -331,13 +366,12 @@ def quarantine(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """List what ingestion quarantined (source, payload, record) and why."""
-    from spread_eagle.ingest.run import quarantined
+    from spread_eagle.ingest.raw_store import quarantined
     from spread_eagle.warehouse import WarehouseError, connect
 
     settings = _settings()
     try:
-        with connect(settings.database_url) as wh:
-            wh.migrate()
+        with connect(settings.database_url, read_only=True) as wh:
             rows = quarantined(wh, run, limit)
     except WarehouseError as exc:
         raise _fail(str(exc)) from None
@@ -426,8 +460,7 @@ def slate(
     day = _parse_date(run_date)
     assert day is not None
     try:
-        with connect(settings.database_url) as wh:
-            wh.migrate()
+        with connect(settings.database_url, read_only=True) as wh:
             doc = read_slate(wh, league or settings.league, day)
     except (SlateNotFoundError, WarehouseError) as exc:
         raise _fail(str(exc)) from None
@@ -443,14 +476,13 @@ def status(
     limit: Annotated[int, typer.Option("--limit", help="How many recent runs.")] = 5,
 ) -> None:
     """Recent runs, step by step, with counts and errors."""
-    from spread_eagle.pipeline.ledger import recent_runs
     from spread_eagle.publish.slate import iso_z
+    from spread_eagle.run.ledger import recent_runs
     from spread_eagle.warehouse import WarehouseError, connect
 
     settings = _settings()
     try:
-        with connect(settings.database_url) as wh:
-            wh.migrate()
+        with connect(settings.database_url, read_only=True) as wh:
             runs = recent_runs(wh, limit=limit)
     except WarehouseError as exc:
         raise _fail(str(exc)) from None
@@ -486,30 +518,24 @@ def validate_cmd(
     run_date: Annotated[str, typer.Option("--date", help="League-local date.")],
     league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
 ) -> None:
-    """Re-run the validation checks against what is stored for a date (writes nothing)."""
-    from spread_eagle.leagues import load_league
-    from spread_eagle.validate.checks import Scope, run_checks
+    """Re-run the validation checks against what is stored for a date (writes nothing): the
+    outputs of its validated run, else of its newest run, under that run's clock."""
+    from spread_eagle.leagues import UnknownLeagueError, load_league
+    from spread_eagle.validate.step import check_stored
     from spread_eagle.warehouse import WarehouseError, connect
 
     settings = _settings()
     day = _parse_date(run_date)
     assert day is not None
-    league_config = load_league(league or settings.league)
     try:
-        with connect(settings.database_url) as wh:
-            wh.migrate()
-            if not wh.relation_exists("facts", "fct__game"):
-                raise _fail("nothing has been transformed yet: run `spread-eagle run-daily` first")
-            latest = (
-                wh.scalar(
-                    "select run_id from ops.run where league = ? and run_date = ? order by started_at desc limit 1",
-                    (league_config.league, day),
-                )
-                or "-"
-            )
-            results = run_checks(Scope(wh, league_config, day, latest, settings.model_name))
-    except WarehouseError as exc:
+        league_config = load_league(league or settings.league)
+        with connect(settings.database_url, read_only=True) as wh:
+            run_id, results = check_stored(wh, settings, league_config, day)
+    except (UnknownLeagueError, WarehouseError) as exc:
         raise _fail(str(exc)) from None
+    out.print(
+        f"checking {league_config.league} {day}: " + (f"run {run_id}" if run_id else "never run")
+    )
     for r in results:
         out.print(f"{'[green]PASS[/]' if r.passed else '[red]FAIL[/]'} {r.name}: {r.detail}")
     if not all(r.passed for r in results):

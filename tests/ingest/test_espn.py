@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from spread_eagle.ingest.run import run_ingest
+from spread_eagle.pipeline.runner import run_ingest
 from spread_eagle.transform.dbt_runner import run_dbt
 from spread_eagle.warehouse import connect
 from tests.conftest import make_settings

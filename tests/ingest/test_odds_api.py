@@ -14,7 +14,7 @@ import pytest
 from spread_eagle.config import Settings
 from spread_eagle.ingest import steps
 from spread_eagle.ingest.registry import HttpOptions
-from spread_eagle.ingest.run import run_ingest
+from spread_eagle.pipeline.runner import run_ingest
 from spread_eagle.warehouse import connect
 from tests.conftest import make_settings
 from tests.ingest.conftest import Reply, Scripted, fixture_text, season_games_file

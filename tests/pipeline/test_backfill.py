@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from spread_eagle.config import Settings
-from spread_eagle.pipeline import ledger
 from spread_eagle.pipeline.backfill import backfill, dates_to_fill
 from spread_eagle.pipeline.runner import run_daily
 from spread_eagle.publish.slate import read_slate, strip_volatile
+from spread_eagle.run import ledger
 from spread_eagle.warehouse import connect
 from tests.conftest import make_settings
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from spread_eagle.config import Settings
-from spread_eagle.pipeline import ledger
 from spread_eagle.pipeline.runner import run_daily
 from spread_eagle.pipeline.steps import STEP_NAMES, STEPS
 from spread_eagle.publish.slate import read_slate, strip_volatile
+from spread_eagle.run import ledger
 from spread_eagle.warehouse import connect
 
 SUNDAY = date(2024, 11, 24)
@@ -35,8 +35,8 @@ def _table_counts(settings: Settings) -> dict[str, int]:
         "raw.payload",
         "raw.nflverse_game",
         "raw.quarantine",
-        "outputs.game_prediction",
-        "outputs.game_tldr",
+        "staging.stg__outputs__game_prediction",  # the date's visible (validated) outputs
+        "staging.stg__outputs__game_tldr",
         "publish.slate",
         "publish.slate_game",
         "facts.fct__game",
@@ -124,7 +124,7 @@ def test_failed_step_keeps_previous_slate_and_from_step_completes(
     with connect(settings.database_url) as wh:
         run = ledger.recent_runs(wh, limit=1)[0]
     statuses = {s["step"]: s["status"] for s in run["steps"]}
-    assert statuses["ingest_slate"] == "skipped" and statuses["publish"] == "succeeded"
+    assert statuses["ingest_slate"] == "reused" and statuses["publish"] == "succeeded"
     assert _slate(settings)["run_id"] == resumed.run_id
 
 

@@ -53,7 +53,7 @@ games as (
                     || lpad(cast(week as {{ dbt.type_string() }}), 2, '0') || '_' || away_team_id || '_' || home_team_id
             else 'espn_' || event_id
         end as game_id,
-        '{{ var("league_id", "nfl") }}' as league_id,
+        '{{ var("league_id") }}' as league_id,
         season,
         week,
         case season_type when 1 then 'PRE' when 2 then 'REG' when 3 then 'POST' end as game_type,

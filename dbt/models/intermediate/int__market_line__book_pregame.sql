@@ -29,6 +29,8 @@ pregame as (
     from snapshots
     inner join games on snapshots.game_id = games.game_id
     where snapshots.captured_at <= games.kickoff_at
+        -- the incremental snapshot table keeps what later runs saw: a run sees its own clock's
+        and snapshots.captured_at <= {{ as_of() }}
 
 ),
 

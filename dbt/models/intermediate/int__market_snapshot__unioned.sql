@@ -133,7 +133,12 @@ nflverse_close as (
         game_id,
         'nflverse' as source_id,
         'nflverse_close' as book_id,
-        {{ dbt.dateadd('minute', -1 * var('nflverse_close_minutes_before_kickoff'), 'kickoff_at') }} as captured_at,
+        -- nflverse's line is the close once kickoff is near; a line first seen earlier (a live
+        -- nflverse file lists upcoming games' lines) was the line as of that first sighting.
+        least(
+            first_seen_at,
+            {{ dbt.dateadd('minute', -1 * var('nflverse_close_minutes_before_kickoff'), 'kickoff_at') }}
+        ) as captured_at,
         spread_home,
         total_line,
         moneyline_home,

@@ -124,6 +124,29 @@ def _changed_rows(wh: Warehouse, parsed: ParsedPayload) -> tuple[list[list[Any]]
     return fresh, unchanged
 
 
+def _record_sighting(wh: Warehouse, run_id: str, payload: Payload) -> None:
+    """Note that the payload was fetched at `payload.fetched_at` (once per payload and time).
+
+    The body is stored once, at its first fetch; a run whose clock is earlier than that first fetch
+    (re-running a date with an earlier --as-of on a warm warehouse) must still see it, so dbt reads
+    payloads by their sightings, never by their first fetch alone."""
+    seen = wh.scalar(
+        "select count(*) from raw.payload_sighting where payload_id = ? and fetched_at = ?",
+        (payload.payload_id, payload.fetched_at),
+    )
+    if not seen:
+        wh.insert_all(
+            "raw.payload_sighting",
+            [
+                {
+                    "payload_id": payload.payload_id,
+                    "fetched_at": payload.fetched_at,
+                    "run_id": run_id,
+                }
+            ],
+        )
+
+
 def store_payload(
     wh: Warehouse, run_id: str, payload: Payload, parser: Parser, result: StoreResult
 ) -> ParsedPayload:
@@ -146,8 +169,10 @@ def store_payload(
         )
     if wh.scalar("select count(*) from raw.payload where payload_id = ?", (payload_id,)):
         result.payloads_seen += 1
+        _record_sighting(wh, run_id, payload)
         return parsed
     with wh.transaction():
+        _record_sighting(wh, run_id, payload)
         wh.insert_rows(
             "raw.payload",
             [
@@ -219,3 +244,14 @@ def store_payload(
         result.quarantined += quarantine(wh, run_id, parsed.quarantined, payload_id)
     result.payloads_new += 1
     return parsed
+
+
+def quarantined(wh: Warehouse, run_id: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """What was quarantined (newest first), optionally for one run, with source, payload and reason."""
+    where, params = ("where q.run_id = ?", [run_id]) if run_id else ("", [])
+    return wh.query(
+        "select q.run_id, q.source, q.payload_id, p.endpoint, q.record_ref, q.reason, q.record, q.quarantined_at"
+        f" from raw.quarantine q left join raw.payload p on p.payload_id = q.payload_id {where}"
+        f" order by q.quarantined_at desc, q.quarantine_id limit {int(limit)}",
+        params,
+    )

@@ -18,11 +18,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from spread_eagle.ingest.payload import ExpectedGame, Payload
+from spread_eagle.ingest.payload import ExpectedGame, Payload, QuarantinedRecord
 from spread_eagle.ingest.providers.base import LINES, RESULTS, SCHEDULE, Provider
 from spread_eagle.ingest.raw_store import StoreResult, store_payload
 from spread_eagle.ingest.registry import HttpOptions, providers_for
-from spread_eagle.pipeline.context import RunContext, StepOutcome
+from spread_eagle.run import RunContext, StepOutcome
 
 log = logging.getLogger(__name__)
 
@@ -36,33 +36,71 @@ class IngestError(RuntimeError):
 
 def _store_all(
     ctx: RunContext, provider: Provider, payloads: list[Payload], result: StoreResult
-) -> list[ExpectedGame]:
+) -> tuple[list[ExpectedGame], list[QuarantinedRecord]]:
+    """Store every payload; return the games they schedule and the records they quarantined."""
     expected: list[ExpectedGame] = []
+    quarantined: list[QuarantinedRecord] = []
     for payload in payloads:
         parsed = store_payload(ctx.warehouse, ctx.run_id, payload, provider.parse, result)
         expected.extend(parsed.expected_games)
-    return expected
+        quarantined.extend(q for q in parsed.quarantined if q.record_ref is not None)
+    return expected, quarantined
 
 
-def _record_expected(ctx: RunContext, games: list[ExpectedGame]) -> int:
+def _record_schedule(
+    ctx: RunContext,
+    source: str,
+    games: list[ExpectedGame],
+    quarantined: list[QuarantinedRecord],
+) -> int:
+    """What this fetch says the date holds: its games, and the records it could not use. Validation
+    expects these (as of its clock), whichever run fetched them."""
     wh = ctx.warehouse
     unique = {(g.home_team, g.away_team): g for g in games}
+    scope = {"league": ctx.league.league, "run_date": ctx.run_date}
     with wh.transaction():
-        wh.execute("delete from ops.expected_game where run_id = ?", (ctx.run_id,))
-        wh.insert_rows(
+        wh.replace(
             "ops.expected_game",
-            ["run_id", "league", "run_date", "source", "home_team", "away_team", "kickoff_at"],
+            {"run_id": ctx.run_id},
             [
-                [
-                    ctx.run_id,
-                    ctx.league.league,
-                    ctx.run_date,
-                    g.source,
-                    g.home_team,
-                    g.away_team,
-                    g.kickoff_at,
-                ]
+                {
+                    "run_id": ctx.run_id,
+                    **scope,
+                    "source": g.source,
+                    "home_team": g.home_team,
+                    "away_team": g.away_team,
+                    "kickoff_at": g.kickoff_at,
+                }
                 for g in unique.values()
+            ],
+        )
+        wh.replace(
+            "ops.schedule_quarantine",
+            {"run_id": ctx.run_id, "source": source},
+            [
+                {
+                    "run_id": ctx.run_id,
+                    **scope,
+                    "source": source,
+                    "ordinal": n,
+                    "record_ref": q.record_ref,
+                    "reason": q.reason,
+                }
+                for n, q in enumerate(quarantined, start=1)
+            ],
+        )
+        wh.replace(
+            "ops.schedule_fetch",
+            {"run_id": ctx.run_id, "source": source},
+            [
+                {
+                    "run_id": ctx.run_id,
+                    **scope,
+                    "source": source,
+                    "as_of": ctx.as_of,
+                    "games": len(unique),
+                    "quarantined": len(quarantined),
+                }
             ],
         )
     return len(unique)
@@ -92,11 +130,11 @@ def ingest_slate(ctx: RunContext) -> StepOutcome:
     schedule, lines = providers[SCHEDULE], providers[LINES]
     result = StoreResult()
     fetched = schedule.fetch_schedule(ctx.run_date, ctx.as_of)
-    expected = _store_all(ctx, schedule, fetched, result)
+    expected, quarantined = _store_all(ctx, schedule, fetched, result)
     problem = _nothing_usable("schedule", schedule, fetched, result)
     if problem:
         raise IngestError(problem)
-    games = _record_expected(ctx, expected)
+    games = _record_schedule(ctx, schedule.source, expected, quarantined)
     line_payloads = lines.fetch_lines(ctx.run_date, ctx.as_of)
     before = dict(result.parsed_rows)
     _store_all(ctx, lines, line_payloads, result)

@@ -33,6 +33,7 @@ class League:
     closing_line_minutes_before_kickoff: int
     opening_line_days_before_kickoff: int
     ratings: dict[str, float]
+    default_kickoff_time: str = "13:00"
     sport_keys: dict[str, str] = field(default_factory=dict)
     teams: frozenset[str] = frozenset()
     aliases: dict[str, str] = field(default_factory=dict)

@@ -1,9 +1,10 @@
 """Backfill: rebuild history for a range of dates in the runbook's order — raw first, then dbt,
 then models, then content — batched so dbt runs twice for the whole range instead of twice a date.
 
-Every date still gets its own run in the ledger with all seven steps; the two dbt builds are
-shared by the batch (each run's transform/publish row says so). Dates go oldest first, and the
-backfill stops at the first failure, since later dates build on earlier ones.
+Every date still gets its own run in the ledger with all seven steps, through the run loop's own
+`execute_step` and `fail_run`; the two dbt builds are shared by the batch (each run's transform and
+publish rows say so). Dates go oldest first, and the backfill stops at the first failure, since
+later dates build on earlier ones. Progress goes to an optional callback (the CLI draws it).
 """
 
 from __future__ import annotations
@@ -11,20 +12,18 @@ from __future__ import annotations
 import csv
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from spread_eagle.config import Settings
 from spread_eagle.leagues import load_league
-from spread_eagle.pipeline import ledger
-from spread_eagle.pipeline.context import RunContext, StepOutcome
-from spread_eagle.pipeline.runner import StepFailedError, execute_step, open_run
+from spread_eagle.pipeline.runner import execute_step, fail_run, open_run
 from spread_eagle.publish.step import build_ui, switch
+from spread_eagle.redact import redact_text
+from spread_eagle.run import RunContext, StepFailedError, StepOutcome, ledger
+from spread_eagle.run.step import Progress
 from spread_eagle.transform.step import transform
+from spread_eagle.validate.step import validation_gate
 from spread_eagle.warehouse import Warehouse, connect
 
 log = logging.getLogger(__name__)
@@ -49,12 +48,6 @@ def dates_to_fill(settings: Settings, start: date, end: date) -> list[date]:
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
-@contextmanager
-def _locked(ctx: RunContext) -> Iterator[None]:
-    with ctx.warehouse.run_lock(ctx.lock_key):
-        yield
-
-
 def _shared(ctxs: list[RunContext], step: str, outcome: StepOutcome, owner: RunContext) -> None:
     """Record a batch-wide step on every other run of the batch."""
     shared = StepOutcome(
@@ -68,50 +61,26 @@ def _shared(ctxs: list[RunContext], step: str, outcome: StepOutcome, owner: RunC
             ledger.step_finished(ctx.warehouse, ctx.run_id, step, shared)
 
 
-def _fail_all(
-    ctxs: list[RunContext], step: str, failure: StepFailedError, owner: RunContext
-) -> None:
+def _fail_others(ctxs: list[RunContext], failure: StepFailedError, owner: RunContext) -> None:
     for ctx in ctxs:
-        if ctx is owner:
-            continue
-        ledger.step_finished(
-            ctx.warehouse,
-            ctx.run_id,
-            step,
-            StepOutcome(),
-            status=ledger.FAILED,
-            error=failure.error,
-        )
-        ledger.finish_run(
-            ctx.warehouse, ctx.run_id, failure.status, error=f"{step}: {failure.error}"
-        )
-        for later in ledger_steps_after(step):
-            ledger.step_skipped(ctx.warehouse, ctx.run_id, later, f"not run: {step} failed")
-
-
-def ledger_steps_after(step: str) -> list[str]:
-    from spread_eagle.pipeline.steps import STEP_NAMES
-
-    return STEP_NAMES[STEP_NAMES.index(step) + 1 :]
+        if ctx is not owner:
+            fail_run(ctx, failure.step, failure.error, failure.status)
 
 
 def backfill(
-    settings: Settings, start: date, end: date, league: str | None = None
+    settings: Settings,
+    start: date,
+    end: date,
+    league: str | None = None,
+    progress: Progress | None = None,
 ) -> BackfillResult:
-    league_config = load_league(league or settings.league)
     days = dates_to_fill(settings, start, end)
     result = BackfillResult(dates=len(days))
     started = time.perf_counter()
     wh = connect(settings.database_url)
     try:
         wh.migrate()
-        with Progress(
-            TextColumn("backfill {task.description:<9} {task.fields[day]}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        ) as progress:
-            _run_batch(settings, wh, league_config.league, days, progress, result)
+        _run_batch(settings, wh, league or settings.league, days, result, progress)
     finally:
         wh.close()
     result.seconds = time.perf_counter() - started
@@ -123,26 +92,31 @@ def _run_batch(
     wh: Warehouse,
     league: str,
     days: list[date],
-    progress: Progress,
     result: BackfillResult,
+    progress: Progress | None,
 ) -> None:
     league_config = load_league(league)
     ctxs: list[RunContext] = []
-    task = progress.add_task("raw", total=len(days) * 2 + 2, day="")
+    total, done = len(days) * 2 + 2, 0
+
+    def advance(label: str) -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, total, label)
+
     try:
         for day in days:  # 1. raw, oldest first
             ctx = RunContext.new(settings, wh, league_config, day)
             ctxs.append(ctx)
-            progress.update(task, description="raw", day=day.isoformat())
-            with _locked(ctx):
+            with wh.run_lock(ctx.lock_key):
                 open_run(ctx, None, "backfill")
                 execute_step(ctx, "ingest_slate")
                 execute_step(ctx, "ingest_results")
-            progress.advance(task)
+            advance(f"raw {day}")
         if not ctxs:
             return
-        owner = ctxs[-1]
-        progress.update(task, description="dbt", day=f"{days[0]}..{days[-1]}")
+        owner = ctxs[-1]  # the newest clock sees every date of the batch
         try:  # 2. one dbt build for the whole range
             first_day = days[0]
             outcome = execute_step(
@@ -150,32 +124,27 @@ def _run_batch(
             )
             _shared(ctxs, "transform", outcome, owner)
         except StepFailedError as failure:
-            _fail_all(ctxs, "transform", failure, owner)
+            _fail_others(ctxs, failure, owner)
             raise
-        progress.advance(task)
+        advance(f"dbt {days[0]}..{days[-1]}")
         for ctx in ctxs:  # 3. models and content, date by date
-            progress.update(task, description="models", day=ctx.run_date.isoformat())
-            with _locked(ctx):
+            with wh.run_lock(ctx.lock_key):
                 for step in PER_DATE_MODEL_STEPS:
                     execute_step(ctx, step)
-            progress.advance(task)
-        progress.update(task, description="publish", day=f"{days[0]}..{days[-1]}")
-        try:  # 4. one build of the UI relations, then each date's atomic switch
+            advance(f"models {ctx.run_date}")
+        try:  # 4. one build of the UI relations, then each date's gated, atomic switch
             build_ui(owner)
         except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            error = redact_text(f"{type(exc).__name__}: {exc}", settings.secrets())
             for ctx in ctxs:
-                ledger.step_finished(
-                    wh, ctx.run_id, "publish", StepOutcome(), status=ledger.FAILED, error=error
-                )
-                ledger.finish_run(wh, ctx.run_id, ledger.FAILED, error=f"publish: {error}")
+                fail_run(ctx, "publish", error)
             raise StepFailedError("publish", ledger.FAILED, error) from exc
         for ctx in ctxs:
-            with _locked(ctx):
-                execute_step(ctx, "publish", switch)
+            with wh.run_lock(ctx.lock_key):
+                execute_step(ctx, "publish", _gated_switch)
                 ledger.finish_run(wh, ctx.run_id, ledger.SUCCEEDED)
             result.published += 1
-        progress.advance(task)
+        advance(f"publish {days[0]}..{days[-1]}")
     except StepFailedError as failure:
         failed_day = next(
             (c.run_date for c in ctxs if _status(wh, c.run_id) != ledger.RUNNING), days[0]
@@ -187,6 +156,11 @@ def _run_batch(
                     wh, ctx.run_id, ledger.FAILED, error=f"backfill stopped: {failure}"
                 )
         log.error("backfill stopped: %s", failure)
+
+
+def _gated_switch(ctx: RunContext) -> StepOutcome:
+    validation_gate(ctx)
+    return switch(ctx)
 
 
 def _status(wh: Warehouse, run_id: str) -> str:

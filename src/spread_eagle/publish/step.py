@@ -12,8 +12,8 @@ import logging
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from spread_eagle.pipeline.context import RunContext, StepOutcome
 from spread_eagle.publish.slate import build_card, document_hash
+from spread_eagle.run import RunContext, StepOutcome
 from spread_eagle.transform.dbt_runner import raise_for_failures, record_results, run_dbt
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ def build_ui(ctx: RunContext) -> None:
         ctx.warehouse,
         ["build", "--select", "tag:publish", "--exclude-resource-type", "unit_test"],
         league=ctx.league,
+        as_of=ctx.as_of,
         work_dir=ctx.settings.log_dir / "dbt",
         threads=ctx.settings.dbt_threads,
     )

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from spread_eagle.pipeline.context import RunContext, StepOutcome
-from spread_eagle.predict.step import build_model
+from spread_eagle.run import RunContext, StepOutcome
 from spread_eagle.summarize import offline
 from spread_eagle.summarize.context import build_context, context_hash, context_json
 from spread_eagle.summarize.grounding import check_grounding
+from spread_eagle.warehouse.relations import game_features, run_predictions
 
 log = logging.getLogger(__name__)
 
@@ -24,17 +24,9 @@ def summarize(ctx: RunContext) -> StepOutcome:
             f"LLM provider {ctx.settings.llm_provider!r} is not built yet; set SPREAD_EAGLE_LLM_PROVIDER=offline"
         )
     wh = ctx.warehouse
-    model_name = build_model(ctx).name
-    features = wh.query(
-        "select * from features.feat__game where league_id = ? and game_date = ? order by kickoff_at, game_id",
-        (ctx.league.league, ctx.run_date),
-    )
+    features = game_features(wh, ctx.league.league, ctx.run_date)
     predictions = {
-        p["game_id"]: p
-        for p in wh.query(
-            "select * from outputs.game_prediction where league = ? and run_date = ? and model = ?",
-            (ctx.league.league, ctx.run_date, model_name),
-        )
+        p["game_id"]: p for p in run_predictions(wh, ctx.run_id, ctx.settings.model_name)
     }
     rows, ungrounded = [], []
     now = datetime.now(UTC)
@@ -48,44 +40,22 @@ def summarize(ctx: RunContext) -> StepOutcome:
         if not check.grounded:
             ungrounded.append(f"{f['game_id']}: {check.detail()}")
         rows.append(
-            [
-                ctx.run_id,
-                ctx.league.league,
-                ctx.run_date,
-                f["game_id"],
-                offline.PROVIDER,
-                None,
-                text,
-                context_json(context),
-                context_hash(context),
-                check.grounded,
-                check.detail(),
-                now,
-            ]
+            {
+                "run_id": ctx.run_id,
+                "league": ctx.league.league,
+                "run_date": ctx.run_date,
+                "game_id": f["game_id"],
+                "provider": offline.PROVIDER,
+                "llm_model": None,
+                "tldr_text": text,
+                "context_json": context_json(context),
+                "context_hash": context_hash(context),
+                "is_grounded": check.grounded,
+                "grounding_detail": check.detail(),
+                "generated_at": now,
+            }
         )
-    with wh.transaction():
-        wh.execute(
-            "delete from outputs.game_tldr where league = ? and run_date = ?",
-            (ctx.league.league, ctx.run_date),
-        )
-        wh.insert_rows(
-            "outputs.game_tldr",
-            [
-                "run_id",
-                "league",
-                "run_date",
-                "game_id",
-                "provider",
-                "llm_model",
-                "tldr_text",
-                "context_json",
-                "context_hash",
-                "is_grounded",
-                "grounding_detail",
-                "generated_at",
-            ],
-            rows,
-        )
+    wh.replace("outputs.game_tldr", {"run_id": ctx.run_id}, rows)
     for problem in ungrounded:
         log.warning("TL;DR not grounded: %s", problem)
     log.info(

@@ -13,6 +13,7 @@ import logging
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,12 +70,19 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = old
 
 
-def dbt_vars(league: League) -> dict[str, Any]:
-    """League constants the SQL needs, from the league config (never hard-coded in models)."""
-    return {
+def dbt_vars(league: League, as_of: datetime | None = None) -> dict[str, Any]:
+    """The league's constants the SQL needs (from its config: no league literal lives in a model)
+    and the run's clock, which every model reading observations filters by."""
+    found = {
+        "league_id": league.league,
+        "league_timezone": league.timezone,
+        "default_kickoff_time": league.default_kickoff_time,
         "nflverse_close_minutes_before_kickoff": league.closing_line_minutes_before_kickoff,
         "form_games": 5,
     }
+    if as_of is not None:
+        found["as_of"] = as_of.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return found
 
 
 def _release_duckdb() -> None:
@@ -95,6 +103,7 @@ def run_dbt(
     args: Sequence[str],
     *,
     league: League | None = None,
+    as_of: datetime | None = None,
     work_dir: Path,
     threads: int = 2,
     extra_vars: dict[str, Any] | None = None,
@@ -132,7 +141,7 @@ def run_dbt(
             "--quiet",
             "--no-use-colors",
         ]
-    run_vars = {**(dbt_vars(league) if league is not None else {}), **(extra_vars or {})}
+    run_vars = {**(dbt_vars(league, as_of) if league is not None else {}), **(extra_vars or {})}
     if run_vars:
         full_args += ["--vars", json.dumps(run_vars, sort_keys=True)]
     with _environment(env):

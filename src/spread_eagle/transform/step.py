@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from spread_eagle.pipeline.context import RunContext, StepOutcome
+from spread_eagle.run import RunContext, StepOutcome
 from spread_eagle.transform.dbt_runner import raise_for_failures, record_results, run_dbt
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ def transform(ctx: RunContext, rebuild_from: date | None = None) -> StepOutcome:
         ctx.warehouse,
         TRANSFORM_ARGS,
         league=ctx.league,
+        as_of=ctx.as_of,
         work_dir=ctx.settings.log_dir / "dbt",
         threads=ctx.settings.dbt_threads,
         extra_vars={"rebuild_from": (rebuild_from or ctx.run_date).isoformat()},

@@ -17,15 +17,17 @@ def duckdb_path(url: str) -> Path:
     return Path(rest[1:])
 
 
-def connect(url: str) -> Warehouse:
+def connect(url: str, read_only: bool = False) -> Warehouse:
+    """The warehouse at `url`. `read_only` (every reading command): never create, migrate or write;
+    a missing or out-of-date warehouse is a clear error instead."""
     if url.startswith("duckdb://"):
         from spread_eagle.warehouse.duckdb_warehouse import DuckDBWarehouse
 
-        return DuckDBWarehouse(duckdb_path(url).resolve(), url)
+        return DuckDBWarehouse(duckdb_path(url).resolve(), url, read_only=read_only)
     if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         from spread_eagle.warehouse.postgres_warehouse import PostgresWarehouse
 
-        return PostgresWarehouse(url)
+        return PostgresWarehouse(url, read_only=read_only)
     raise WarehouseError(
         f"unsupported database URL scheme in {url.split(':', 1)[0]!r}: use duckdb:/// or postgresql://"
     )

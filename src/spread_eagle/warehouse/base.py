@@ -12,7 +12,7 @@ import abc
 import contextlib
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -134,12 +134,60 @@ class Warehouse(abc.ABC):
     def describe(self) -> str:
         """A one-line, secret-free description (engine and location)."""
 
+    @abc.abstractmethod
+    def columns(self, table: str) -> list[str]:
+        """The columns of `schema.table`, in order."""
+
     # -- shared behaviour -------------------------------------------------------------------
+    def insert_all(self, table: str, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Insert rows given as dicts (sqlite-utils' `insert_all`); every row has the same keys."""
+        if not rows:
+            return 0
+        names = list(rows[0])
+        return self.insert_rows(table, names, [[row[n] for n in names] for row in rows])
+
+    def replace(
+        self, table: str, where: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]
+    ) -> int:
+        """In one transaction, delete the rows of `table` matching every `where` column and insert
+        `rows`: how a step writes its share of a table, idempotently."""
+        clause = " and ".join(f"{name} = ?" for name in where)
+        with self.transaction():
+            self.execute(f"delete from {table} where {clause}", list(where.values()))
+            return self.insert_all(table, rows)
+
+    def copy_run_rows(self, table: str, from_run: str, to_run: str) -> int:
+        """Copy `from_run`'s rows of `table` under `to_run` (a resumed run reuses earlier outputs)."""
+        names = [c for c in self.columns(table) if c != "run_id"]
+        listed = ", ".join(names)
+        with self.transaction():
+            self.execute(f"delete from {table} where run_id = ?", (to_run,))
+            self.execute(
+                f"insert into {table} (run_id, {listed}) select ?, {listed} from {table} where run_id = ?",
+                (to_run, from_run),
+            )
+        return int(self.scalar(f"select count(*) from {table} where run_id = ?", (to_run,)))
+
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         rows = self.query(sql, params)
         if not rows:
             return None
         return next(iter(rows[0].values()))
+
+    def check_schema(self) -> None:
+        """A reader's guard: the warehouse exists and is migrated to what this code reads."""
+        latest = max(m.version for m in load_migrations())
+        if not self.relation_exists("ops", "schema_migration"):
+            raise WarehouseError(
+                f"{self.describe()} holds no Spread Eagle warehouse yet: run `spread-eagle demo` or "
+                "`spread-eagle run-daily` first (or check SPREAD_EAGLE_DATABASE_URL)"
+            )
+        current = self.scalar("select max(version) from ops.schema_migration") or 0
+        if current < latest:
+            raise WarehouseError(
+                f"{self.describe()} is at migration {current}, this version reads {latest}: the next "
+                "`spread-eagle run-daily` migrates it"
+            )
 
     def migrate(self) -> list[int]:
         """Apply the migrations not yet applied, each in its own transaction; returns their versions."""

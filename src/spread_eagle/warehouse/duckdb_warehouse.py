@@ -42,14 +42,18 @@ def _json_cell(value: Any) -> str | None:
 class DuckDBWarehouse(Warehouse):
     dialect = "duckdb"
 
-    def __init__(self, path: Path, url: str) -> None:
+    def __init__(self, path: Path, url: str, read_only: bool = False) -> None:
         self.path = path
         self.url = url
+        self.read_only = read_only
         self._conn: duckdb.DuckDBPyConnection | None = None
 
     @property
     def conn(self) -> duckdb.DuckDBPyConnection:
         if self._conn is None:
+            if self.read_only:
+                self._open_read_only()
+                return self.conn
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
                 self._conn = duckdb.connect(str(self.path))
@@ -60,6 +64,22 @@ class DuckDBWarehouse(Warehouse):
                 ) from exc
             self._conn.execute("set TimeZone = 'UTC'")
         return self._conn
+
+    def _open_read_only(self) -> None:
+        if not self.path.is_file():
+            raise WarehouseError(
+                f"no DuckDB warehouse at {self.path}: run `spread-eagle demo` or `spread-eagle "
+                "run-daily` first (or check SPREAD_EAGLE_DATABASE_URL)"
+            )
+        try:
+            self._conn = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.Error as exc:
+            raise WarehouseError(
+                f"cannot open the DuckDB file {self.path} to read: {exc}. A running pipeline "
+                "(or a dbt or DuckDB shell) probably has it open; try again when it is done."
+            ) from exc
+        self._conn.execute("set TimeZone = 'UTC'")
+        self.check_schema()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.conn.execute(sql, [to_storage(p) for p in params])
@@ -152,6 +172,17 @@ class DuckDBWarehouse(Warehouse):
                 (schema, name),
             )
         )
+
+    def columns(self, table: str) -> list[str]:
+        schema, _, name = table.partition(".")
+        return [
+            r["column_name"]
+            for r in self.query(
+                "select column_name from information_schema.columns"
+                " where table_schema = ? and table_name = ? order by ordinal_position",
+                (schema, name),
+            )
+        ]
 
     def close(self) -> None:
         if self._conn is not None:

@@ -37,8 +37,9 @@ def normalize_url(url: str) -> str:
 class PostgresWarehouse(Warehouse):
     dialect = "postgres"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, read_only: bool = False) -> None:
         self.url = normalize_url(url)
+        self.read_only = read_only
         self._conn: psycopg.Connection[dict[str, Any]] | None = None
 
     @property
@@ -53,6 +54,9 @@ class PostgresWarehouse(Warehouse):
                     f"cannot connect to PostgreSQL at {redact_url(self.url)}: {str(exc).strip()}"
                 ) from exc
             self._conn.execute("set time zone 'UTC'")
+            if self.read_only:
+                self._conn.execute("set default_transaction_read_only = on")
+                self.check_schema()
         return self._conn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
@@ -108,6 +112,17 @@ class PostgresWarehouse(Warehouse):
                 (schema, name),
             )
         )
+
+    def columns(self, table: str) -> list[str]:
+        schema, _, name = table.partition(".")
+        return [
+            r["column_name"]
+            for r in self.query(
+                "select column_name from information_schema.columns"
+                " where table_schema = ? and table_name = ? order by ordinal_position",
+                (schema, name),
+            )
+        ]
 
     def close(self) -> None:
         if self._conn is not None:

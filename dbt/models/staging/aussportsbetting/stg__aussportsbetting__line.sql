@@ -8,7 +8,7 @@
 -- closing snapshot (open_captured_at is empty for those rows), never an opener.
 with source as (
 
-    select * from {{ source('aussportsbetting', 'aussportsbetting_line') }}
+    {{ seen_as_of(source('aussportsbetting', 'aussportsbetting_line')) }}
 
 ),
 
@@ -18,7 +18,7 @@ newest as (
         *,
         lower(is_home_swapped) = 'true' as is_swapped,
         nullif(trim(home_line_close), '') is null and open_captured_at is null as is_single_line,
-        row_number() over (partition by game_id order by fetched_at desc, payload_id desc) as recency_rank
+        row_number() over (partition by game_id order by seen_at desc, payload_id desc) as recency_rank
     from source
 
 ),

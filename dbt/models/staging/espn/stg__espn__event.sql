@@ -3,7 +3,7 @@
 -- it becomes spread_home unchanged (CLE @ BAL 2024 week 18: -20.0, BAL favored at home).
 with source as (
 
-    select * from {{ source('espn', 'espn_event') }}
+    {{ seen_as_of(source('espn', 'espn_event')) }}
 
 ),
 
@@ -11,7 +11,7 @@ newest as (
 
     select
         *,
-        row_number() over (partition by event_id order by fetched_at desc, payload_id desc) as recency_rank
+        row_number() over (partition by event_id order by seen_at desc, payload_id desc) as recency_rank
     from source
 
 ),
@@ -44,6 +44,7 @@ final as (
         cast({{ round_to(cast_blank('home_moneyline', 'double precision'), 0) }} as integer) as moneyline_home,
         cast({{ round_to(cast_blank('away_moneyline', 'double precision'), 0) }} as integer) as moneyline_away,
         fetched_at,
+        seen_at,
         payload_id
     from newest
     where recency_rank = 1

@@ -2,7 +2,7 @@
 -- fetched (ESPN gives no capture time of its own). Re-fetching an unchanged line adds nothing.
 with source as (
 
-    select * from {{ source('espn', 'espn_event') }}
+    {{ seen_as_of(source('espn', 'espn_event')) }}
 
 ),
 
@@ -18,7 +18,7 @@ typed as (
         {{ cast_blank('odds_over_under', 'double precision') }} as total_line,
         cast({{ round_to(cast_blank('home_moneyline', 'double precision'), 0) }} as integer) as moneyline_home,
         cast({{ round_to(cast_blank('away_moneyline', 'double precision'), 0) }} as integer) as moneyline_away,
-        fetched_at
+        first_seen_at
     from source
     where nullif(trim(odds_spread), '') is not null
        or nullif(trim(odds_over_under), '') is not null
@@ -38,7 +38,7 @@ final as (
         total_line,
         moneyline_home,
         moneyline_away,
-        min(fetched_at) as captured_at
+        min(first_seen_at) as captured_at
     from typed
     group by event_id, kickoff_at, game_date, home_team_id, away_team_id, spread_home, total_line,
              moneyline_home, moneyline_away

@@ -1,9 +1,9 @@
--- nflverse games: one row per game from the newest payload that carried it. Casts, renames and
+-- nflverse games: one row per game from the newest payload seen by the run's clock (as_of). Casts, renames and
 -- the one sign conversion: nflverse spread_line is positive when the HOME team is favored, our
 -- spread_home is the home handicap as a book prints it (negative = home favored).
 with source as (
 
-    select * from {{ source('nflverse', 'nflverse_game') }}
+    {{ seen_as_of(source('nflverse', 'nflverse_game')) }}
 
 ),
 
@@ -13,7 +13,7 @@ newest as (
         *,
         row_number() over (
             partition by game_id
-            order by fetched_at desc, (home_score is not null) desc, payload_id desc
+            order by seen_at desc, (home_score is not null) desc, payload_id desc
         ) as recency_rank
     from source
 
@@ -22,14 +22,16 @@ newest as (
 renamed as (
 
     select
-        'nfl' as league_id,
+        '{{ var("league_id") }}' as league_id,
         game_id,
         {{ cast_blank('season', 'integer') }} as season,
         game_type,
         {{ cast_blank('week', 'integer') }} as week,
         cast(gameday as date) as game_date,
-        {{ local_to_utc("cast(gameday || ' ' || coalesce(nullif(trim(gametime), ''), '13:00') as timestamp)",
-                        "'America/New_York'") }} as kickoff_at,
+        {{ local_to_utc(
+            "cast(gameday || ' ' || coalesce(nullif(trim(gametime), ''), '" ~ var('default_kickoff_time') ~ "') as timestamp)",
+            league_tz()
+        ) }} as kickoff_at,
         away_team as away_team_id,
         home_team as home_team_id,
         {{ cast_blank('away_score', 'integer') }} as away_score,
@@ -54,6 +56,8 @@ renamed as (
         nullif(trim(espn), '') as espn_event_id,
         nullif(trim(stadium), '') as stadium_name,
         fetched_at,
+        seen_at,
+        first_seen_at,
         payload_id
     from newest
     where recency_rank = 1

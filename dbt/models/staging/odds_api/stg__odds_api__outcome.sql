@@ -5,6 +5,8 @@
 with source as (
 
     select * from {{ source('odds_api', 'odds_api_outcome') }}
+    -- a bookmaker's line is known from its own capture time on (the run's clock: as_of)
+    where captured_at <= {{ as_of() }}
 
 ),
 

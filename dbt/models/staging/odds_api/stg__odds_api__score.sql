@@ -2,7 +2,7 @@
 -- event is completed (staging keeps them typed; the conformed game decides).
 with source as (
 
-    select * from {{ source('odds_api', 'odds_api_score') }}
+    {{ seen_as_of(source('odds_api', 'odds_api_score')) }}
 
 ),
 
@@ -10,7 +10,7 @@ newest as (
 
     select
         *,
-        row_number() over (partition by event_id order by fetched_at desc, payload_id desc) as recency_rank
+        row_number() over (partition by event_id order by seen_at desc, payload_id desc) as recency_rank
     from source
 
 ),
@@ -27,6 +27,7 @@ final as (
         {{ cast_blank('home_score', 'integer') }} as home_score,
         {{ cast_blank('away_score', 'integer') }} as away_score,
         fetched_at,
+        seen_at,
         payload_id
     from newest
     where recency_rank = 1

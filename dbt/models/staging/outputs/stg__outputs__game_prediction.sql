@@ -1,15 +1,24 @@
+-- Only the outputs of each date's validated run are visible (outputs.validated_run, switched by
+-- validation): a run writes under its own run_id, so one that fails leaves the date as it was
+-- (dlt's load ids: rows whose load has no completion record are invisible to readers).
 with source as (
 
     select * from {{ source('outputs', 'game_prediction') }}
 
 ),
 
+validated as (
+
+    select * from {{ source('outputs', 'validated_run') }}
+
+),
+
 renamed as (
 
     select
-        run_id,
-        league as league_id,
-        run_date,
+        source.run_id,
+        source.league as league_id,
+        source.run_date,
         game_id,
         model as model_name,
         model_version,
@@ -24,6 +33,10 @@ renamed as (
         play,
         predicted_at
     from source
+    inner join validated
+        on validated.run_id = source.run_id
+        and validated.league = source.league
+        and validated.run_date = source.run_date
 
 )
 

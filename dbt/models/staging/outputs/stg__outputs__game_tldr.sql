@@ -1,15 +1,24 @@
+-- Only the outputs of each date's validated run are visible (outputs.validated_run, switched by
+-- validation): a run writes under its own run_id, so one that fails leaves the date as it was
+-- (dlt's load ids: rows whose load has no completion record are invisible to readers).
 with source as (
 
     select * from {{ source('outputs', 'game_tldr') }}
 
 ),
 
+validated as (
+
+    select * from {{ source('outputs', 'validated_run') }}
+
+),
+
 renamed as (
 
     select
-        run_id,
-        league as league_id,
-        run_date,
+        source.run_id,
+        source.league as league_id,
+        source.run_date,
         game_id,
         provider as llm_provider,
         llm_model,
@@ -18,6 +27,10 @@ renamed as (
         is_grounded,
         generated_at
     from source
+    inner join validated
+        on validated.run_id = source.run_id
+        and validated.league = source.league
+        and validated.run_date = source.run_date
 
 )
 

@@ -9,16 +9,18 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-from spread_eagle.pipeline.context import RunContext, StepOutcome
+from spread_eagle.run.context import RunContext
+from spread_eagle.run.step import StepOutcome
 from spread_eagle.warehouse import Warehouse
 
-RUNNING, SUCCEEDED, FAILED, INVALID, SKIPPED, PENDING = (
+RUNNING, SUCCEEDED, FAILED, INVALID, SKIPPED, PENDING, REUSED = (
     "running",
     "succeeded",
     "failed",
     "invalid",
     "skipped",
     "pending",
+    "reused",  # a resumed run's earlier step, taken (with its outputs) from the run it resumed
 )
 
 
@@ -30,8 +32,8 @@ def start_run(ctx: RunContext, steps: list[str], from_step: str | None, command:
     wh = ctx.warehouse
     with wh.transaction():
         wh.execute(
-            "insert into ops.run (run_id, league, run_date, as_of, env, status, from_step, command, started_at)"
-            " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into ops.run (run_id, league, run_date, as_of, env, status, from_step, command,"
+            " started_at, accept_quarantined, resumed_from) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 ctx.run_id,
                 ctx.league.league,
@@ -42,6 +44,8 @@ def start_run(ctx: RunContext, steps: list[str], from_step: str | None, command:
                 from_step,
                 command,
                 _now(),
+                ctx.accept_quarantined,
+                ctx.resumed_from,
             ),
         )
         wh.insert_rows(
@@ -58,10 +62,10 @@ def step_started(wh: Warehouse, run_id: str, step: str) -> None:
     )
 
 
-def step_skipped(wh: Warehouse, run_id: str, step: str, why: str) -> None:
+def step_skipped(wh: Warehouse, run_id: str, step: str, why: str, status: str = SKIPPED) -> None:
     wh.execute(
         "update ops.step_run set status = ?, detail = ? where run_id = ? and step = ?",
-        (SKIPPED, why, run_id, step),
+        (status, why, run_id, step),
     )
 
 
@@ -112,7 +116,8 @@ def recent_runs(
         params.append(run_date)
     clause = f"where {' and '.join(where)}" if where else ""
     runs = wh.query(
-        f"select run_id, league, run_date, as_of, env, status, from_step, command, started_at, ended_at, error"
+        f"select run_id, league, run_date, as_of, env, status, from_step, command, started_at, ended_at, error,"
+        f" accept_quarantined, resumed_from"
         f" from ops.run {clause} order by started_at desc, run_id desc limit {int(limit)}",
         params,
     )

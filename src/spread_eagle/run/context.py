@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from spread_eagle.config import Settings
 from spread_eagle.leagues import League
@@ -31,17 +30,6 @@ def default_as_of(run_date: date, league: League, now: datetime | None = None) -
 
 
 @dataclass
-class StepOutcome:
-    """What a step reports to the ledger."""
-
-    counts: dict[str, Any] = field(default_factory=dict)
-    model_version: str | None = None
-    dbt_status: str | None = None
-    llm_status: str | None = None
-    detail: str | None = None
-
-
-@dataclass
 class RunContext:
     run_id: str
     league: League
@@ -49,6 +37,10 @@ class RunContext:
     as_of: datetime
     settings: Settings
     warehouse: Warehouse
+    # quarantined schedule records the person explicitly accepted (--accept-quarantined)
+    accept_quarantined: bool = False
+    # the earlier run whose steps (and outputs) a resumed run reuses
+    resumed_from: str | None = None
 
     @property
     def env(self) -> str:
@@ -62,6 +54,9 @@ class RunContext:
         league: League,
         run_date: date,
         as_of: datetime | None = None,
+        *,
+        accept_quarantined: bool = False,
+        resumed_from: str | None = None,
     ) -> RunContext:
         """A fresh run: new run id, and the default as-of clock unless one is given."""
         return cls(
@@ -71,6 +66,8 @@ class RunContext:
             as_of or default_as_of(run_date, league),
             settings,
             warehouse,
+            accept_quarantined,
+            resumed_from,
         )
 
     @property

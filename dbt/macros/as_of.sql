@@ -1,0 +1,26 @@
+{#- The run's clock. Every model that reads observations (schedules, scores, statuses, lines) sees
+    only what had been seen at or before it, so one date's run gives the same result on a fresh and
+    on a warm warehouse, whatever later runs left behind. `spread-eagle` passes `as_of` on every dbt
+    call; by hand (no var) nothing is hidden. -#}
+{% macro as_of() -%}
+    cast('{{ var("as_of", "9999-12-31 00:00:00") }}' as timestamp)
+{%- endmacro %}
+
+{#- The rows of `source_relation` whose payload was fetched at or before the run's clock, each with
+    `seen_at` (the newest such fetch: an identical payload is stored once but seen at every fetch,
+    raw.payload_sighting) and `first_seen_at` (the first one). Rank by `seen_at`, never by the
+    payload's own `fetched_at`: that is only its first fetch. -#}
+{% macro seen_as_of(source_relation) -%}
+    select
+        source_rows.*,
+        sightings.seen_at,
+        sightings.first_seen_at
+    from {{ source_relation }} as source_rows
+    inner join (
+        select payload_id, max(fetched_at) as seen_at, min(fetched_at) as first_seen_at
+        from {{ source('raw', 'payload_sighting') }}
+        where fetched_at <= {{ as_of() }}
+        group by payload_id
+    ) as sightings
+        on sightings.payload_id = source_rows.payload_id
+{%- endmacro %}
