@@ -368,7 +368,7 @@ def _print_slate(doc: dict[str, Any]) -> None:
     )
     for column in ("kickoff (UTC)", "game", "line", "total", "model line, total", "play", "result"):
         table.add_column(column)
-    from spread_eagle.predict.probability import format_line
+    from spread_eagle.odds import format_line
 
     for g in doc["games"]:
         m, p = g["market"], (g["predictions"] or [{}])[0]

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from spread_eagle.cli import app
 from spread_eagle.config import BUNDLED_GAMES_FILE, BUNDLED_LINES_FILE, Settings
 from spread_eagle.leagues import load_league
+from spread_eagle.odds import vig_free
 from spread_eagle.predict.backtest import (
     HistoricalGame,
     evaluate,
@@ -24,7 +25,6 @@ from spread_eagle.predict.backtest import (
     market_metrics,
     model_metrics,
     run_backtest,
-    vig_free_home,
     walk_forward,
 )
 from spread_eagle.predict.ratings import Prediction, RatingsModel, model_version
@@ -256,8 +256,8 @@ def _prediction(game_id: str, margin: float, p_cover: float, play: str | None) -
 
 
 def test_market_metrics_by_hand() -> None:
-    assert vig_free_home(-110, -110) == pytest.approx(0.5)
-    assert vig_free_home(-150, 130) == pytest.approx(0.6 / (0.6 + 100 / 230))
+    assert vig_free(-110, -110)[0] == pytest.approx(0.5)
+    assert vig_free(-150, 130)[0] == pytest.approx(0.6 / (0.6 + 100 / 230))
     games = [
         _game("a", 27, 20, -3.0),  # favourite wins: miss |7 - 3| = 4, total miss |47 - 44| = 3
         _game("b", 17, 20, -3.0),  # favourite loses: miss 6, total miss 7
@@ -267,7 +267,7 @@ def test_market_metrics_by_hand() -> None:
     m = market_metrics(games)
     assert m["spread_mae"] == pytest.approx((4 + 6 + 3 + 3) / 4)
     assert m["total_mae"] == pytest.approx((3 + 7 + 4 + 21) / 4)
-    p = vig_free_home(-150, 130)
+    p = vig_free(-150, 130)[0]
     assert m["win_brier"] == pytest.approx(((p - 1) ** 2 + p**2) / 2, abs=1e-6)
     assert m["su_accuracy"] == 0.5
 

@@ -69,12 +69,11 @@ from spread_eagle.ingest.parsers.nflverse_csv import COLUMNS, parse_games_csv
 from spread_eagle.ingest.payload import Payload
 from spread_eagle.ingest.providers.replay import ReplayProvider
 from spread_eagle.leagues import League, load_league
-from spread_eagle.predict.probability import BREAK_EVEN_AT_MINUS_110
+from spread_eagle.odds import BREAK_EVEN_AT_MINUS_110, WIN_AT_MINUS_110, vig_free
 from spread_eagle.predict.ratings import FinishedGame, Prediction, RatingsModel
 
 CALIBRATION_BINS = 10
 DIGITS = 6
-WIN_AT_MINUS_110 = 100.0 / 110.0
 _EPS = 1e-6
 
 
@@ -276,16 +275,6 @@ def walk_forward(
 # -- metrics ----------------------------------------------------------------------------------
 
 
-def implied_probability(american: float) -> float:
-    """American odds -> the implied probability with the vig still in."""
-    return 100.0 / (american + 100.0) if american > 0 else -american / (-american + 100.0)
-
-
-def vig_free_home(moneyline_home: float, moneyline_away: float) -> float:
-    home, away = implied_probability(moneyline_home), implied_probability(moneyline_away)
-    return home / (home + away)
-
-
 def _mean(values: Iterable[float]) -> float:
     items = list(values)
     return sum(items) / len(items) if items else float("nan")
@@ -306,7 +295,7 @@ def market_metrics(games: Sequence[HistoricalGame]) -> dict[str, float | None]:
     spread = [g for g in graded if g.spread_home is not None]
     totals = [g for g in graded if g.total_line is not None]
     priced = [
-        (vig_free_home(g.moneyline_home, g.moneyline_away), 1.0 if g.margin > 0 else 0.0)
+        (vig_free(g.moneyline_home, g.moneyline_away)[0], 1.0 if g.margin > 0 else 0.0)
         for g in graded
         if g.moneyline_home is not None and g.moneyline_away is not None and g.margin != 0
     ]
