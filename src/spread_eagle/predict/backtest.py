@@ -65,7 +65,7 @@ from pathlib import Path
 from typing import Any
 
 from spread_eagle.config import Settings
-from spread_eagle.ingest.parsers.nflverse_csv import COLUMNS, parse_games_csv
+from spread_eagle.ingest.parsers.nflverse_csv import COLUMNS, parse_games_csv, spread_home
 from spread_eagle.ingest.payload import Payload
 from spread_eagle.ingest.providers.replay import ReplayProvider
 from spread_eagle.leagues import League, load_league
@@ -163,24 +163,6 @@ def _integer(value: str | None) -> int | None:
     return None if number is None else int(number)
 
 
-def opening_spread(provider: ReplayProvider, home: str, away: str, day: str) -> float | None:
-    """The open/close sheet's opening spread for a game, as OUR home team's handicap, or None.
-
-    The game is matched as the replay provider matches it (teams through the alias table, date
-    within a day, home and away possibly swapped). Only rows that also carry a close are true
-    openers (2014 on); before that the sheet's single line sits in its Open columns and is not one.
-    The sheet's `Home Line` is already a home handicap (negative = home favored).
-    """
-    found = provider._sheet_row({"home_team": home, "away_team": away, "gameday": day})
-    if found is None:
-        return None
-    row, swapped = found
-    opener, close = _number(row.get("Home Line Open")), _number(row.get("Home Line Close"))
-    if opener is None or close is None:
-        return None
-    return -opener if swapped else opener
-
-
 def load_games(
     games_file: Path, league: League, lines_file: Path | None = None
 ) -> list[HistoricalGame]:
@@ -196,36 +178,31 @@ def load_games(
         content_type="text/csv",
     )
     parsed = parse_games_csv(payload, league)
-    index = {name: i for i, name in enumerate(COLUMNS)}
-    sheet = ReplayProvider(league, games_file, lines_file) if lines_file is not None else None
+    rows = [dict(zip(COLUMNS, row, strict=True)) for row in parsed.rows]
+    openers = (
+        ReplayProvider(league, games_file, lines_file).opening_lines(rows)
+        if lines_file is not None
+        else {}
+    )
     games = []
-    for row in parsed.rows:
-
-        def cell(name: str, row: list[Any] = row) -> str | None:
-            return row[index[name]]
-
-        spread_line = _number(cell("spread_line"))
+    for row in rows:
+        game_id = str(row["game_id"])
         games.append(
             HistoricalGame(
-                game_id=str(cell("game_id")),
-                season=int(str(cell("season"))),
-                game_type=str(cell("game_type")),
-                game_date=date.fromisoformat(str(cell("gameday"))),
-                home_team_id=league.team_id(cell("home_team")) or str(cell("home_team")),
-                away_team_id=league.team_id(cell("away_team")) or str(cell("away_team")),
-                is_neutral_site=cell("location") == "Neutral",
-                home_score=_integer(cell("home_score")),
-                away_score=_integer(cell("away_score")),
-                # nflverse: positive = home favored. Ours: the home handicap, negative = home favored.
-                spread_home=None if spread_line is None else -spread_line,
-                total_line=_number(cell("total_line")),
-                moneyline_home=_integer(cell("home_moneyline")),
-                moneyline_away=_integer(cell("away_moneyline")),
-                open_spread_home=None
-                if sheet is None
-                else opening_spread(
-                    sheet, str(cell("home_team")), str(cell("away_team")), str(cell("gameday"))
-                ),
+                game_id=game_id,
+                season=int(str(row["season"])),
+                game_type=str(row["game_type"]),
+                game_date=date.fromisoformat(str(row["gameday"])),
+                home_team_id=league.team_id(row["home_team"]) or str(row["home_team"]),
+                away_team_id=league.team_id(row["away_team"]) or str(row["away_team"]),
+                is_neutral_site=row["location"] == "Neutral",
+                home_score=_integer(row["home_score"]),
+                away_score=_integer(row["away_score"]),
+                spread_home=spread_home(_number(row["spread_line"])),
+                total_line=_number(row["total_line"]),
+                moneyline_home=_integer(row["home_moneyline"]),
+                moneyline_away=_integer(row["away_moneyline"]),
+                open_spread_home=openers.get(game_id),
             )
         )
     return sorted(games, key=lambda g: (g.game_date, g.game_id))
