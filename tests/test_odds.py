@@ -44,6 +44,12 @@ def test_american_and_decimal() -> None:
         assert decimal_to_american(american_to_decimal(price)) == price
 
 
+def test_decimal_to_american_agrees_with_staging() -> None:
+    # the prices stg__aussportsbetting__line's unit test converts in SQL (2024_03_WAS_CIN, 2011_21_NYG_NE)
+    sheet = {1.31: -323, 1.28: -357, 3.80: 280, 1.95: -105, 1.87: -115, 1.71: -141, 2.20: 120}
+    assert {d: decimal_to_american(d) for d in sheet} == sheet
+
+
 def test_invalid_prices_are_refused() -> None:
     with pytest.raises(ValueError, match="not American odds"):
         implied_probability(50)
