@@ -31,9 +31,7 @@ def main() -> None:
     loaded = time.perf_counter() - started
 
     started = time.perf_counter()
-    metrics = run_backtest(
-        settings, args.start_season, args.end_season, args.out, show_progress=False
-    )
+    metrics = run_backtest(settings, args.start_season, args.end_season, args.out)
     total = time.perf_counter() - started
 
     model = metrics["models"]["ratings"]

@@ -275,13 +275,37 @@ def backtest(
     ],
 ) -> None:
     """Walk-forward evaluation of every model against the market; writes DIR/metrics.json and DIR/report.html."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     from spread_eagle.predict.backtest import BacktestError, run_backtest
 
     settings = _settings()
+    bar = Progress(
+        TextColumn("backtest {task.fields[day]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=out,
+    )
+    task = bar.add_task("backtest", total=None, day="")
+
+    def progress(done: int, total: int, day: str) -> None:
+        bar.start()  # on the first date only (a no-op after), so a bad argument draws no bar
+        bar.update(task, completed=done, total=total, day=day)
+
     try:
-        metrics = run_backtest(settings, start_season, end_season, out_dir)
+        metrics = run_backtest(settings, start_season, end_season, out_dir, progress)
     except BacktestError as exc:
         raise _fail(str(exc)) from None
+    finally:
+        if bar.live.is_started:
+            bar.stop()
     out.print(
         f"backtest {start_season}-{end_season}: {metrics['games']} games -> {out_dir / 'metrics.json'}, "
         f"{out_dir / 'report.html'}"
@@ -402,7 +426,7 @@ def _print_slate(doc: dict[str, Any]) -> None:
     )
     for column in ("kickoff (UTC)", "game", "line", "total", "model line, total", "play", "result"):
         table.add_column(column)
-    from spread_eagle.predict.probability import format_line
+    from spread_eagle.odds import format_line
 
     for g in doc["games"]:
         m, p = g["market"], (g["predictions"] or [{}])[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from spread_eagle.config import BUNDLED_GAMES_FILE, BUNDLED_LINES_FILE
 from spread_eagle.ingest.providers.replay import ReplayProvider
@@ -47,3 +48,53 @@ def test_super_bowl_rows_swapped_against_nflverse_are_marked() -> None:
     assert (
         game["open_captured_at"] is None and game["home_line_open"] == "3.0"
     )  # pre-2014: one line, a close
+
+
+def test_opening_lines_are_true_openers_as_the_nflverse_home_handicap() -> None:
+    provider = ReplayProvider(load_league("nfl"), BUNDLED_GAMES_FILE, BUNDLED_LINES_FILE)
+    games = [
+        {
+            "game_id": "2020_01_HOU_KC",
+            "home_team": "KC",
+            "away_team": "HOU",
+            "gameday": "2020-09-10",
+        },
+        {
+            "game_id": "2024_03_NYG_CLE",
+            "home_team": "CLE",
+            "away_team": "NYG",
+            "gameday": "2024-09-22",
+        },
+        # pre-2014: the sheet's one line is a close, not an opener
+        {
+            "game_id": "2011_21_NYG_NE",
+            "home_team": "NE",
+            "away_team": "NYG",
+            "gameday": "2012-02-05",
+        },
+        # after the sheet's last row
+        {
+            "game_id": "2024_12_KC_CAR",
+            "home_team": "CAR",
+            "away_team": "KC",
+            "gameday": "2024-11-24",
+        },
+    ]
+    assert provider.opening_lines(games) == {"2020_01_HOU_KC": -10.0, "2024_03_NYG_CLE": -6.5}
+
+
+def test_opening_lines_turn_a_swapped_row_to_the_nflverse_home(tmp_path: Path) -> None:
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(
+        "Date,Home Team,Away Team,Home Line Open,Home Line Close\n"
+        "2025-02-09,Kansas City Chiefs,Philadelphia Eagles,-1.0,-1.5\n",
+        encoding="utf-8",
+    )
+    provider = ReplayProvider(load_league("nfl"), BUNDLED_GAMES_FILE, sheet)
+    game = {
+        "game_id": "2024_22_KC_PHI",
+        "home_team": "PHI",
+        "away_team": "KC",
+        "gameday": "2025-02-09",
+    }
+    assert provider.opening_lines([game]) == {"2024_22_KC_PHI": 1.0}  # KC -1 is PHI +1

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from spread_eagle.leagues import load_league
-from spread_eagle.predict.probability import format_line, normal_cdf
+from spread_eagle.predict.probability import normal_cdf
 from spread_eagle.predict.ratings import FinishedGame, RatingsModel, model_version
 
 NFL = load_league("nfl")
@@ -80,7 +80,3 @@ def test_version_changes_with_the_league_constants() -> None:
     assert model_version(NFL).startswith("ratings-1.0.0+nfl.")
     changed = replace(NFL, home_field_points=NFL.home_field_points + 1)
     assert model_version(changed) != model_version(NFL)
-
-
-def test_format_line() -> None:
-    assert [format_line(v) for v in (11.0, -3.5, 0.0, 1.5)] == ["+11", "-3.5", "pk", "+1.5"]

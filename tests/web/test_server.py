@@ -212,7 +212,7 @@ def test_backtest_predictions_equal_the_published_ones(running: Running) -> None
     """The backtest evaluates the model the daily run publishes: same history window and inputs."""
     with connect(running.settings.database_url) as wh:
         slate = read_slate(wh, "nfl", SUNDAY)
-    _, forecasts = evaluate(running.settings, 2024, 2024, show_progress=False)
+    _, forecasts = evaluate(running.settings, 2024, 2024)
     backtested = {f.game.game_id: f.prediction for f in forecasts if f.game.game_date == SUNDAY}
     assert set(backtested) == {g["game_id"] for g in slate["games"]}
     for game in slate["games"]:

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from spread_eagle.leagues import League
-from spread_eagle.predict.probability import BREAK_EVEN_AT_MINUS_110, format_line, normal_cdf
+from spread_eagle.odds import BREAK_EVEN_AT_MINUS_110, format_line
+from spread_eagle.predict.probability import normal_cdf
 
 MODEL_NAME = "ratings"
 MODEL_SEMVER = "1.0.0"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from spread_eagle.predict.probability import format_line
+from spread_eagle.odds import format_line
 
 PROVIDER = "offline"
 

@@ -12,7 +12,7 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from spread_eagle.predict.probability import format_line
+from spread_eagle.odds import format_line
 
 
 def _css() -> str:

@@ -1,7 +1,8 @@
 """The nflverse games CSV (also what the replay provider serves), into raw.nflverse_game.
 
 Values are landed as the text the source sent; staging casts and converts them (including the
-spread sign). Here we only decide whether a row is usable at all.
+spread sign). Here we only decide whether a row is usable at all, and keep the one Python copy of
+the spread sign conversion (`spread_home`) for readers that skip the warehouse.
 """
 
 from __future__ import annotations
@@ -79,6 +80,17 @@ NUMERIC = [
     "wind",
 ]
 MAX_ABS_SPREAD = 60.0
+
+
+def spread_home(spread_line: float | None) -> float | None:
+    """nflverse `spread_line` -> our `spread_home`.
+
+    nflverse prints the line positive when the HOME team is favored; `spread_home` is the home
+    handicap as a book prints it (negative = home favored). Mirrors staging's
+    stg__nflverse__game, which converts for the warehouse; this is the only Python copy, for
+    readers of the CSV that skip the warehouse (the backtest).
+    """
+    return None if spread_line is None else -spread_line
 
 
 def kickoff_local(row: dict[str, str]) -> datetime:

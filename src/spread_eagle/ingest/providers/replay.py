@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -56,6 +57,12 @@ LINE_COLUMNS = (
 
 class ReplayError(RuntimeError):
     pass
+
+
+def _has_true_opener(sheet_row: Mapping[str, str]) -> bool:
+    """Only rows that also carry a close have a true opener (2014 on); before that the sheet's
+    single pre-game line sits in its Open columns and is a close."""
+    return bool((sheet_row.get("Home Line Close") or "").strip())
 
 
 class ReplayProvider:
@@ -158,19 +165,40 @@ class ReplayProvider:
                     index[(home, away)].append((day, row))
         return index
 
-    def _sheet_row(self, game: dict[str, str]) -> tuple[dict[str, str], bool] | None:
+    def _sheet_row(self, game: Mapping[str, str | None]) -> tuple[dict[str, str], bool] | None:
         home, away = (
             self.league.team_id(game.get("home_team")),
             self.league.team_id(game.get("away_team")),
         )
-        if not home or not away:
+        gameday = game.get("gameday")
+        if not home or not away or not gameday:
             return None
-        day = date.fromisoformat(game["gameday"])
+        day = date.fromisoformat(gameday)
         for key, swapped in (((home, away), False), ((away, home), True)):
             for sheet_day, row in self._sheet.get(key, []):
                 if abs((sheet_day - day).days) <= 1:
                     return row, swapped
         return None
+
+    def opening_lines(self, games: Iterable[Mapping[str, str | None]]) -> dict[str, float]:
+        """game_id -> the sheet's true opening spread, as the nflverse home team's handicap
+        (negative = home favored), for each nflverse game row (`game_id`, `home_team`,
+        `away_team`, `gameday`) that has one.
+
+        For readers that skip the warehouse (the backtest). Games are matched as fetch_lines
+        matches them; the sign and the swapped Super Bowl rows are handled as staging's
+        stg__aussportsbetting__line does (the sheet's `Home Line` is already a home handicap).
+        """
+        found: dict[str, float] = {}
+        for game in games:
+            match = self._sheet_row(game)
+            if match is None:
+                continue
+            row, swapped = match
+            opener = (row.get("Home Line Open") or "").strip()
+            if opener and _has_true_opener(row):
+                found[str(game["game_id"])] = -float(opener) if swapped else float(opener)
+        return found
 
     def fetch_lines(self, run_date: date, as_of: datetime) -> list[Payload]:
         """The sheet's open and close for the date's games, as far as `as_of` has seen them.
@@ -190,7 +218,7 @@ class ReplayProvider:
                 continue
             sheet_row, swapped = found
             out = dict(sheet_row)
-            has_open = bool((sheet_row.get("Home Line Close") or "").strip())  # true openers: 2014+
+            has_open = _has_true_opener(sheet_row)
             opened = kickoff - timedelta(days=self.league.opening_line_days_before_kickoff)
             closed = kickoff - timedelta(minutes=self.league.closing_line_minutes_before_kickoff)
             if (opened if has_open else closed) > as_of:
