@@ -81,20 +81,24 @@ def _progress_bar(name: str) -> Iterator[Callable[[int, int, str], None]]:
     """A Rich progress bar on stderr, fed by a library function's progress callback."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(
+    bar = Progress(
         TextColumn(f"{name} {{task.description}}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=Console(stderr=True),
-        transient=False,
-    ) as bar:
-        task = bar.add_task("", total=None)
+    )
+    task = bar.add_task("", total=None)
 
-        def update(done: int, total: int, label: str) -> None:
-            bar.update(task, completed=done, total=total, description=label)
+    def update(done: int, total: int, label: str) -> None:
+        bar.start()  # on the first report only (a no-op after): a bad argument draws no bar
+        bar.update(task, completed=done, total=total, description=label)
 
+    try:
         yield update
+    finally:
+        if bar.live.is_started:
+            bar.stop()
 
 
 def _version(value: bool) -> None:
@@ -275,37 +279,14 @@ def backtest(
     ],
 ) -> None:
     """Walk-forward evaluation of every model against the market; writes DIR/metrics.json and DIR/report.html."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
     from spread_eagle.predict.backtest import BacktestError, run_backtest
 
     settings = _settings()
-    bar = Progress(
-        TextColumn("backtest {task.fields[day]}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=out,
-    )
-    task = bar.add_task("backtest", total=None, day="")
-
-    def progress(done: int, total: int, day: str) -> None:
-        bar.start()  # on the first date only (a no-op after), so a bad argument draws no bar
-        bar.update(task, completed=done, total=total, day=day)
-
     try:
-        metrics = run_backtest(settings, start_season, end_season, out_dir, progress)
+        with _progress_bar("backtest") as progress:
+            metrics = run_backtest(settings, start_season, end_season, out_dir, progress)
     except BacktestError as exc:
         raise _fail(str(exc)) from None
-    finally:
-        if bar.live.is_started:
-            bar.stop()
     out.print(
         f"backtest {start_season}-{end_season}: {metrics['games']} games -> {out_dir / 'metrics.json'}, "
         f"{out_dir / 'report.html'}"
