@@ -1,4 +1,8 @@
-"""Anthropic through the official SDK's messages API (it takes no seed; temperature 0 only)."""
+"""Anthropic through the official SDK's messages API.
+
+The messages API of the SDK we pin (anthropic 2.x) takes neither a seed nor a temperature, so
+none is sent; determinism across re-runs comes from the cache (summarize/cache.py).
+"""
 
 from __future__ import annotations
 
@@ -39,7 +43,6 @@ class AnthropicMessages:
             model=self.model,
             system=prompt,
             messages=[{"role": "user", "content": json.dumps(payload, sort_keys=True)}],
-            temperature=0,
             max_tokens=self._settings.llm_max_tokens,
         )
 
