@@ -328,7 +328,9 @@ def _check_number(
         kinds = frozenset({"moneyline"}) if abs(float(n.value)) >= 100 else frozenset({"spread"})
     elif n.form == RECORD:
         kinds = (kinds & RECORD_KINDS) or frozenset({"record", "h2h"})
-    elif n.form == PERCENT or (0 < abs(float(n.value)) < 1 and n.decimals):
+    elif n.form == PERCENT or (
+        0 < abs(float(n.value)) < 1 and n.decimals and kinds & PROBABILITY_KINDS
+    ):  # 0.47 is a probability only where a cue says so; "by 0.4" is a margin
         kinds &= PROBABILITY_KINDS
     else:
         kinds -= PROBABILITY_KINDS | RECORD_KINDS
