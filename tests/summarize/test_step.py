@@ -176,3 +176,20 @@ def test_run_daily_with_openai_publishes_grounded_tldrs(tmp_path: Path, fake_llm
     assert "11/11 grounded" in str(report.outcomes["summarize"].llm_status)
     logs = b"".join(p.read_bytes() for p in (tmp_path / "logs").rglob("*") if p.is_file())
     assert KEY.encode() not in logs
+
+
+def test_context_command_prints_the_stored_payload(
+    built: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from spread_eagle.cli import app
+
+    monkeypatch.setenv("SPREAD_EAGLE_DATABASE_URL", f"duckdb:///{built[0]}")
+    result = CliRunner().invoke(
+        app, ["context", "--game", "2024_12_KC_CAR", "--date", "2024-11-24", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["payload_version"] == 2 and payload["game"]["home_team"] == "CAR"
+    assert payload["market"]["spread"]["current"] == 11.0
