@@ -476,6 +476,40 @@ def slate(
 
 
 @app.command()
+def context(
+    game_id: Annotated[str, typer.Option("--game", help="The game id (2024_12_KC_CAR).")],
+    run_date: Annotated[
+        str | None, typer.Option("--date", help="League-local date (default: the newest).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the payload as JSON.")] = False,
+) -> None:
+    """Print the retrieval payload stored beside a game's TL;DR."""
+    from spread_eagle.warehouse import WarehouseError, connect
+
+    settings = _settings()
+    day = _parse_date(run_date)
+    sql = "select context_json, tldr_text from outputs.game_tldr where game_id = ?"
+    params: list[object] = [game_id]
+    if day is not None:
+        sql += " and run_date = ?"
+        params.append(day)
+    try:
+        with connect(settings.database_url) as wh:
+            wh.migrate()
+            rows = wh.query(sql + " order by generated_at desc, run_id desc limit 1", params)
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from None
+    if not rows:
+        raise _fail(f"no stored payload of {game_id}" + (f" on {day}" if day else ""))
+    payload = json.loads(rows[0]["context_json"])
+    if as_json:
+        typer.echo(json.dumps(payload, indent=2, sort_keys=True))
+    else:
+        out.print(json.dumps(payload, indent=2, sort_keys=True))
+        out.print(f"[bold]TL;DR[/]: {rows[0]['tldr_text']}")
+
+
+@app.command()
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     limit: Annotated[int, typer.Option("--limit", help="How many recent runs.")] = 5,

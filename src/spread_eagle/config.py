@@ -70,8 +70,30 @@ class Settings(BaseSettings):
         0.5, ge=0, description="Base of the exponential backoff (full jitter) between retries."
     )
     llm_provider: LlmProvider = "offline"
-    llm_model: str | None = None
-    llm_base_url: str | None = None
+    llm_model: str | None = Field(
+        None, description="The provider's model; each provider has a default (offline: none)."
+    )
+    llm_base_url: str | None = Field(
+        None, description="Another endpoint for the provider (a proxy, a local Ollama)."
+    )
+    llm_timeout_seconds: float = Field(60.0, gt=0, description="One LLM request's timeout.")
+    llm_max_tokens: int = Field(300, ge=32, le=4096, description="Token limit of one TL;DR.")
+    llm_max_concurrency: int = Field(
+        4, ge=1, le=32, description="TL;DRs of a slate written at the same time."
+    )
+    llm_max_attempts: int = Field(
+        4, ge=1, le=10, description="Tries of one request on 429, 5xx and timeouts."
+    )
+    llm_backoff_seconds: float = Field(
+        1.0, ge=0, description="Base of the exponential backoff between LLM retries."
+    )
+    llm_grounding_attempts: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="TL;DRs written per game before an ungrounded one fails the run.",
+    )
+    llm_seed: int = Field(7, description="Sampling seed, where the API takes one.")
     openai_api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("OPENAI_API_KEY", "SPREAD_EAGLE_OPENAI_API_KEY")
     )

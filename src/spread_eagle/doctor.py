@@ -101,14 +101,18 @@ def run_doctor(settings: Settings) -> list[DoctorCheck]:
                 checks.append(DoctorCheck("dbt debug", "fail", str(exc)))
     except WarehouseError as exc:
         checks.append(DoctorCheck("database", "fail", str(exc)))
-    llm = settings.llm_provider
-    checks.append(
-        DoctorCheck(
-            "llm provider",
-            "ok" if llm == "offline" else "warn",
-            "offline (no key, no network)"
-            if llm == "offline"
-            else f"{llm}: not built yet, runs will fail at summarize",
-        )
-    )
+    checks.append(_llm_check(settings))
     return checks
+
+
+def _llm_check(settings: Settings) -> DoctorCheck:
+    """The provider can be built (SDK installed, key set); no request is sent."""
+    from spread_eagle.summarize.providers import ProviderError, build_provider
+
+    try:
+        provider = build_provider(settings)
+    except ProviderError as exc:
+        return DoctorCheck("llm provider", "fail", str(exc))
+    if provider.name == "offline":
+        return DoctorCheck("llm provider", "ok", "offline (no key, no network)")
+    return DoctorCheck("llm provider", "ok", f"{provider.name}, model {provider.model}")

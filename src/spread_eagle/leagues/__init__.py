@@ -78,3 +78,13 @@ def load_league(league: str) -> League:
         aliases=aliases,
         **{k: v for k, v in config.items() if k in League.__dataclass_fields__},
     )
+
+
+@cache
+def team_names(league: str) -> dict[str, str]:
+    """Each current team code -> its full name (`Kansas City Chiefs`)."""
+    return {
+        row["team_id"]: row["name"]
+        for row in _read_csv(f"{league}_teams.csv")
+        if row["league"] == league
+    }

@@ -1,77 +1,223 @@
-"""The retrieval payload for one game: every fact a TL;DR may state, and nothing else."""
+"""The retrieval payload of one game: every fact a TL;DR may state, and nothing else.
+
+Read from the warehouse as it stood before kickoff: the market's lines (open, current, best;
+never the close or anything later), the model's numbers of this run, each team's form and season
+to date from games final before kickoff, rest, and the last meetings of the two teams. The game's
+own score and status are never read. Bump PAYLOAD_VERSION when the document's shape changes.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
-from spread_eagle.leagues import League
+from spread_eagle.leagues import League, team_names
+from spread_eagle.warehouse import Warehouse
+
+PAYLOAD_VERSION = 2
+MEETINGS = 5
 
 
-def _side(f: dict[str, Any], side: str) -> dict[str, Any]:
-    def num(name: str, digits: int = 1) -> float | None:
-        value = f.get(f"{side}_{name}")
-        return None if value is None else round(float(value), digits)
+def _r(value: Any, digits: int = 1) -> float | None:
+    return None if value is None else round(float(value), digits)
 
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _season_to_date(team: str, games: list[dict[str, Any]]) -> dict[str, Any]:
+    """Straight-up and against-the-spread (closing line) record of the team's final games."""
+    wins = losses = ties = covers = fails = pushes = points_for = points_against = 0
+    results = []
+    for g in games:
+        home = g["home_team_id"] == team
+        scored, allowed = (
+            (g["home_score"], g["away_score"]) if home else (g["away_score"], g["home_score"])
+        )
+        points_for, points_against = points_for + scored, points_against + allowed
+        outcome = "W" if scored > allowed else "L" if scored < allowed else "T"
+        wins, losses, ties = (
+            wins + (outcome == "W"),
+            losses + (outcome == "L"),
+            ties + (outcome == "T"),
+        )
+        results.append(outcome)
+        if g["spread_home_close"] is not None:
+            line = g["spread_home_close"] if home else -g["spread_home_close"]
+            cover = scored - allowed + line
+            covers, fails, pushes = covers + (cover > 0), fails + (cover < 0), pushes + (cover == 0)
+    played = len(games)
     return {
-        "team": f[f"{side}_team_id"],
-        "wins_season": f.get(f"{side}_wins_season"),
-        "losses_season": f.get(f"{side}_losses_season"),
-        "games_last_n": f.get(f"{side}_games_last_n"),
-        "points_for_last_n": num("points_for_last_n"),
-        "points_against_last_n": num("points_against_last_n"),
-        "ats_cover_rate_last_n": num("ats_cover_rate_last_n", 2),
-        "rest_days": f.get(f"{side}_rest_days"),
+        "games": played,
+        "wins": wins,
+        "losses": losses,
+        "ties": ties,
+        "points_for": _r(points_for / played) if played else None,
+        "points_against": _r(points_against / played) if played else None,
+        "ats": {"w": covers, "l": fails, "p": pushes},
+        "last_results": "".join(results[-5:]) or None,
     }
 
 
-def build_context(
-    features: dict[str, Any], prediction: dict[str, Any], league: League
+def _team(
+    side: str, f: dict[str, Any], games: list[dict[str, Any]], names: dict[str, str]
 ) -> dict[str, Any]:
-    kickoff = features["kickoff_at"]
+    team = f[f"{side}_team_id"]
     return {
+        "team": team,
+        "name": names.get(team),
+        "rest_days": _int(f.get(f"{side}_rest_days")),
+        "season": _season_to_date(team, games),
+        "last_n": {
+            "games": _int(f.get(f"{side}_games_last_n")),
+            "points_for": _r(f.get(f"{side}_points_for_last_n")),
+            "points_against": _r(f.get(f"{side}_points_against_last_n")),
+            "ats_cover_rate": _r(f.get(f"{side}_ats_cover_rate_last_n"), 2),
+        },
+    }
+
+
+def _local(kickoff: datetime, league: League) -> str:
+    local = kickoff.astimezone(league.tz)
+    return f"{local:%a %b} {local.day}, {local:%I:%M %p %Z}".replace(" 0", " ")
+
+
+def build_payload(
+    features: dict[str, Any],
+    prediction: dict[str, Any],
+    league: League,
+    venue: dict[str, Any] | None = None,
+    team_games: dict[str, list[dict[str, Any]]] | None = None,
+    meetings: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The payload from rows already read (see `retrieve`): pure, so tests need no warehouse."""
+    names = team_names(league.league)
+    kickoff: datetime = features["kickoff_at"]
+    team_games = team_games or {}
+    home, away = features["home_team_id"], features["away_team_id"]
+    venue = venue or {}
+    series: dict[str, int] = {home: 0, away: 0, "ties": 0}
+    for m in meetings or []:
+        diff = m["home_score"] - m["away_score"]
+        if diff == 0:
+            series["ties"] += 1
+        else:
+            series[m["home_team_id"] if diff > 0 else m["away_team_id"]] += 1
+    return {
+        "payload_version": PAYLOAD_VERSION,
         "game": {
             "game_id": features["game_id"],
             "league": league.league,
-            "home_team": features["home_team_id"],
-            "away_team": features["away_team_id"],
+            "season": _int(features.get("season")),
+            "week": _int(features.get("week")),
+            "home_team": home,
+            "away_team": away,
             "kickoff_at": kickoff.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "kickoff_local": kickoff.astimezone(league.tz).strftime("%a %b %d %I:%M %p %Z"),
+            "kickoff_local": _local(kickoff, league),
             "neutral_site": bool(features["is_neutral_site"]),
             "divisional": bool(features["is_divisional"]),
             "playoff": bool(features["is_playoff"]),
         },
+        "venue": {
+            k: v
+            for k, v in {
+                "stadium": venue.get("stadium_name"),
+                "roof": venue.get("roof"),
+                "surface": venue.get("surface"),
+                "temperature_f": _int(venue.get("temperature_f")),
+                "wind_mph": _int(venue.get("wind_mph")),
+            }.items()
+            if v is not None
+        },
         "market": {
-            "spread_home": features.get("spread_home_current"),
-            "total": features.get("total_current"),
-            "moneyline_home": features.get("moneyline_home_current"),
-            "moneyline_away": features.get("moneyline_away_current"),
-            "p_home_vigfree": None
-            if features.get("p_home_vigfree") is None
-            else round(float(features["p_home_vigfree"]), 3),
-            "books": features.get("books"),
+            "spread": {
+                "open": _r(features.get("spread_home_open")),
+                "current": _r(features.get("spread_home_current")),
+                "best_home": _r(features.get("spread_home_best")),
+                "best_away": _r(features.get("spread_away_best")),
+                "move": _r(features.get("spread_move")),
+            },
+            "total": {
+                "open": _r(features.get("total_open")),
+                "current": _r(features.get("total_current")),
+                "best_over": _r(features.get("total_over_best")),
+                "best_under": _r(features.get("total_under_best")),
+                "move": _r(features.get("total_move")),
+            },
+            "moneyline_home": _int(features.get("moneyline_home_current")),
+            "moneyline_away": _int(features.get("moneyline_away_current")),
+            "p_home_vigfree": _r(features.get("p_home_vigfree"), 3),
+            "books": _int(features.get("books")),
         },
-        "prediction": {
-            k: prediction.get(k)
-            for k in (
-                "model_version",
-                "margin_home",
-                "total",
-                "p_home_win",
-                "p_home_cover",
-                "p_over",
-                "edge",
-                "play",
-            )
+        "model": {
+            "name": prediction.get("model"),
+            "model_version": prediction.get("model_version"),
+            "margin_home": _r(prediction.get("margin_home")),
+            "total": _r(prediction.get("total")),
+            "p_home_win": _r(prediction.get("p_home_win"), 3),
+            "p_home_cover": _r(prediction.get("p_home_cover"), 3),
+            "p_over": _r(prediction.get("p_over"), 3),
+            "edge": _r(prediction.get("edge"), 3),
+            "play": prediction.get("play"),
         },
-        "form": {"home": _side(features, "home"), "away": _side(features, "away")},
+        "teams": {
+            "home": _team("home", features, team_games.get(home, []), names),
+            "away": _team("away", features, team_games.get(away, []), names),
+        },
+        "meetings": [
+            {
+                "season": _int(m["season"]),
+                "game_date": str(m["game_date"]),
+                "home_team": m["home_team_id"],
+                "away_team": m["away_team_id"],
+                "home_score": _int(m["home_score"]),
+                "away_score": _int(m["away_score"]),
+            }
+            for m in meetings or []
+        ],
+        "series": series if meetings else {},
     }
 
 
-def context_json(context: dict[str, Any]) -> str:
-    return json.dumps(context, sort_keys=True, separators=(",", ":"), default=str)
+def retrieve(
+    wh: Warehouse, league: League, features: dict[str, Any], prediction: dict[str, Any]
+) -> dict[str, Any]:
+    """Read what the payload needs, all of it from before the game's kickoff."""
+    kickoff, home, away = features["kickoff_at"], features["home_team_id"], features["away_team_id"]
+    venue = wh.query(
+        "select stadium_name, roof, surface, temperature_f, wind_mph from facts.fct__game"
+        " where game_id = ?",
+        (features["game_id"],),
+    )
+    team_games = {
+        team: wh.query(
+            "select g.game_id, g.home_team_id, g.away_team_id, g.home_score, g.away_score,"
+            " l.spread_home_close from facts.fct__game g"
+            " left join facts.fct__game_line l on l.game_id = g.game_id"
+            " where g.league_id = ? and g.season = ? and g.status = 'final' and g.kickoff_at < ?"
+            " and (g.home_team_id = ? or g.away_team_id = ?) order by g.kickoff_at, g.game_id",
+            (league.league, features["season"], kickoff, team, team),
+        )
+        for team in (home, away)
+    }
+    meetings = wh.query(
+        "select season, game_date, home_team_id, away_team_id, home_score, away_score"
+        " from facts.fct__game where league_id = ? and status = 'final' and kickoff_at < ?"
+        " and ((home_team_id = ? and away_team_id = ?) or (home_team_id = ? and away_team_id = ?))"
+        f" order by kickoff_at desc, game_id limit {MEETINGS}",
+        (league.league, kickoff, home, away, away, home),
+    )
+    return build_payload(
+        features, prediction, league, venue[0] if venue else None, team_games, meetings
+    )
 
 
-def context_hash(context: dict[str, Any]) -> str:
-    return hashlib.sha256(context_json(context).encode()).hexdigest()
+def context_json(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def context_hash(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(context_json(payload).encode()).hexdigest()

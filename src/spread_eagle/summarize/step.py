@@ -1,14 +1,27 @@
-"""The summarize step: for each game, context payload -> TL;DR -> grounding check -> game_tldr."""
+"""The summarize step: per game, payload -> TL;DR (cache or provider) -> grounding gate -> game_tldr.
+
+A TL;DR that fails the gate is written again with the reason fed back, at most
+`llm_grounding_attempts` times; a game still ungrounded (or a provider that fails after its
+retries) fails the step, so the run is invalid and nothing of the date is published. Providers
+run on a bounded thread pool; every warehouse read and write stays on the step's own thread.
+"""
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
+from spread_eagle.leagues import League
 from spread_eagle.run import RunContext, StepOutcome
-from spread_eagle.summarize import offline
-from spread_eagle.summarize.context import build_context, context_hash, context_json
+from spread_eagle.summarize import cache
+from spread_eagle.summarize.context import context_hash, context_json, retrieve
 from spread_eagle.summarize.grounding import check_grounding
+from spread_eagle.summarize.prompt import PROMPT_VERSION, render
+from spread_eagle.summarize.providers import Provider, ProviderError, build_provider
 from spread_eagle.warehouse.relations import game_features, run_predictions
 
 log = logging.getLogger(__name__)
@@ -18,53 +31,252 @@ class SummarizeError(RuntimeError):
     pass
 
 
-def summarize(ctx: RunContext) -> StepOutcome:
-    if ctx.settings.llm_provider != "offline":
-        raise SummarizeError(
-            f"LLM provider {ctx.settings.llm_provider!r} is not built yet; set SPREAD_EAGLE_LLM_PROVIDER=offline"
+@dataclass
+class Attempt:
+    """One TL;DR attempt of a game: an ops.llm_call row."""
+
+    tokens_in: int
+    tokens_out: int
+    latency: float
+    retries: int
+    cache_hit: bool
+    grounded: bool
+    reason: str
+
+
+@dataclass
+class GameTldr:
+    game_id: str
+    payload: dict[str, Any]
+    payload_hash: str
+    text: str = ""
+    grounded: bool = False
+    detail: str = ""
+    attempts: list[Attempt] = field(default_factory=list)
+    error: str | None = None
+
+
+def write_grounded(
+    provider: Provider,
+    game: GameTldr,
+    league: League,
+    max_attempts: int,
+    cached: str | None = None,
+) -> GameTldr:
+    """Fill `game` with a grounded TL;DR (from the cache when it still passes the gate)."""
+    if cached is not None:
+        check = check_grounding(cached, game.payload, league)
+        game.attempts.append(Attempt(0, 0, 0.0, 0, True, check.grounded, check.detail()))
+        if check.grounded:
+            game.text, game.grounded, game.detail = cached, True, check.detail()
+            return game
+    feedback = None
+    for _ in range(max_attempts):
+        try:
+            completion = provider.write(render(feedback), game.payload)
+        except ProviderError as exc:
+            game.error = str(exc)
+            return game
+        check = check_grounding(completion.text, game.payload, league)
+        game.attempts.append(
+            Attempt(
+                completion.tokens_in,
+                completion.tokens_out,
+                completion.latency,
+                completion.retries,
+                False,
+                check.grounded,
+                check.detail(),
+            )
         )
+        game.text, game.grounded, game.detail = completion.text, check.grounded, check.detail()
+        if check.grounded:
+            return game
+        log.warning("%s: TL;DR rejected by the grounding gate: %s", game.game_id, check.detail())
+        feedback = check.detail()
+    return game
+
+
+def _games(ctx: RunContext) -> list[GameTldr]:
     wh = ctx.warehouse
     features = game_features(wh, ctx.league.league, ctx.run_date)
     predictions = {
         p["game_id"]: p for p in run_predictions(wh, ctx.run_id, ctx.settings.model_name)
     }
-    rows, ungrounded = [], []
-    now = datetime.now(UTC)
+    games = []
     for f in features:
         prediction = predictions.get(f["game_id"])
         if prediction is None:
-            raise SummarizeError(f"no prediction of {f['game_id']} ; re-run from the predict step")
-        context = build_context(f, prediction, ctx.league)
-        text = offline.write_tldr(context)
-        check = check_grounding(text, context, ctx.league.teams)
-        if not check.grounded:
-            ungrounded.append(f"{f['game_id']}: {check.detail()}")
-        rows.append(
-            {
-                "run_id": ctx.run_id,
-                "league": ctx.league.league,
-                "run_date": ctx.run_date,
-                "game_id": f["game_id"],
-                "provider": offline.PROVIDER,
-                "llm_model": None,
-                "tldr_text": text,
-                "context_json": context_json(context),
-                "context_hash": context_hash(context),
-                "is_grounded": check.grounded,
-                "grounding_detail": check.detail(),
-                "generated_at": now,
-            }
+            raise SummarizeError(
+                f"run {ctx.run_id} has no prediction of {f['game_id']}; re-run from the predict step"
+            )
+        payload = retrieve(wh, ctx.league, f, prediction)
+        games.append(GameTldr(f["game_id"], payload, context_hash(payload)))
+    return games
+
+
+def _write_all(
+    ctx: RunContext, provider: Provider, games: list[GameTldr], cached: dict[str, str]
+) -> None:
+    settings = ctx.settings
+
+    def one(game: GameTldr) -> GameTldr:
+        return write_grounded(
+            provider,
+            game,
+            ctx.league,
+            settings.llm_grounding_attempts,
+            cached.get(game.payload_hash),
         )
-    wh.replace("outputs.game_tldr", {"run_id": ctx.run_id}, rows)
-    for problem in ungrounded:
-        log.warning("TL;DR not grounded: %s", problem)
-    log.info(
-        "%d TL;DRs written by %s, %d grounded",
-        len(rows),
-        offline.PROVIDER,
-        len(rows) - len(ungrounded),
+
+    # each task runs in a copy of this thread's context, so its log records keep run_id and step
+    with ThreadPoolExecutor(max_workers=settings.llm_max_concurrency) as pool:
+        futures = [pool.submit(contextvars.copy_context().run, one, g) for g in games]
+        for future in futures:
+            future.result()
+
+
+def _ledger_rows(ctx: RunContext, provider: Provider, games: list[GameTldr]) -> list[list[Any]]:
+    now = datetime.now(UTC)
+    return [
+        [
+            ctx.run_id,
+            g.game_id,
+            n,
+            provider.name,
+            provider.model or "",
+            PROMPT_VERSION,
+            g.payload_hash,
+            a.tokens_in,
+            a.tokens_out,
+            a.latency,
+            a.retries,
+            a.cache_hit,
+            a.grounded,
+            a.reason,
+            now,
+        ]
+        for g in games
+        for n, a in enumerate(g.attempts, start=1)
+    ]
+
+
+LEDGER_COLUMNS = [
+    "run_id",
+    "game_id",
+    "attempt",
+    "provider",
+    "llm_model",
+    "prompt_version",
+    "payload_hash",
+    "tokens_in",
+    "tokens_out",
+    "latency_seconds",
+    "retries",
+    "is_cache_hit",
+    "is_grounded",
+    "grounding_reason",
+    "called_at",
+]
+TLDR_COLUMNS = [
+    "run_id",
+    "league",
+    "run_date",
+    "game_id",
+    "provider",
+    "llm_model",
+    "tldr_text",
+    "context_json",
+    "context_hash",
+    "is_grounded",
+    "grounding_detail",
+    "generated_at",
+]
+
+
+def llm_status(provider: Provider, games: list[GameTldr]) -> str:
+    """The run's totals for `status`: calls, cache hits, regenerations, retries, tokens, seconds."""
+    attempts = [a for g in games for a in g.attempts]
+    calls = [a for a in attempts if not a.cache_hit]
+    hits = sum(1 for g in games for a in g.attempts if a.cache_hit and a.grounded)
+    regenerated = sum(1 for g in games if sum(not a.cache_hit for a in g.attempts) > 1)
+    grounded = sum(g.grounded for g in games)
+    label = f"{provider.name}/{provider.model}" if provider.model else provider.name
+    return (
+        f"{label} {PROMPT_VERSION}: {grounded}/{len(games)} grounded, {len(calls)} calls, "
+        f"{hits} cached, {regenerated} regenerated, {sum(a.retries for a in calls)} retries, "
+        f"tokens {sum(a.tokens_in for a in calls)} in / {sum(a.tokens_out for a in calls)} out, "
+        f"{sum(a.latency for a in calls):.1f}s"
     )
+
+
+def summarize(ctx: RunContext) -> StepOutcome:
+    return summarize_with(ctx, build_provider(ctx.settings))
+
+
+def summarize_with(ctx: RunContext, provider: Provider) -> StepOutcome:
+    wh = ctx.warehouse
+    games = _games(ctx)
+    model_key = provider.model or ""
+    cached = cache.lookup(
+        wh, [g.payload_hash for g in games], PROMPT_VERSION, provider.name, model_key
+    )
+    _write_all(ctx, provider, games, cached)
+    with wh.transaction():
+        wh.execute("delete from ops.llm_call where run_id = ?", (ctx.run_id,))
+        wh.insert_rows("ops.llm_call", LEDGER_COLUMNS, _ledger_rows(ctx, provider, games))
+    status = llm_status(provider, games)
+    failed = [f"{g.game_id}: {g.error}" for g in games if g.error]
+    failed += [f"{g.game_id}: {g.detail}" for g in games if not g.error and not g.grounded]
+    if failed:
+        raise SummarizeError(
+            f"{len(failed)} of {len(games)} TL;DRs not written or not grounded ({status}): "
+            + " | ".join(failed[:5])
+        )
+    now = datetime.now(UTC)
+    rows = [
+        [
+            ctx.run_id,
+            ctx.league.league,
+            ctx.run_date,
+            g.game_id,
+            provider.name,
+            provider.model,
+            g.text,
+            context_json(g.payload),
+            g.payload_hash,
+            g.grounded,
+            g.detail,
+            now,
+        ]
+        for g in games
+    ]
+    fresh = [g for g in games if g.payload_hash not in cached or cached[g.payload_hash] != g.text]
+    with wh.transaction():
+        cache.store(
+            wh,
+            [(g.payload_hash, g.text, g.attempts[-1]) for g in fresh],
+            PROMPT_VERSION,
+            provider.name,
+            model_key,
+            ctx.run_id,
+        )
+        wh.execute(
+            "delete from outputs.game_tldr where run_id = ? and run_date = ?",
+            (ctx.run_id, ctx.run_date),
+        )
+        wh.insert_rows("outputs.game_tldr", TLDR_COLUMNS, rows)
+    log.info("%d TL;DRs written, all grounded: %s", len(rows), status)
     return StepOutcome(
-        counts={"tldrs": len(rows), "grounded": len(rows) - len(ungrounded)},
-        llm_status=f"{offline.PROVIDER}: {len(rows)} ok",
+        counts={
+            "tldrs": len(rows),
+            "grounded": len(rows),
+            "llm_calls": sum(not a.cache_hit for g in games for a in g.attempts),
+            "cache_hits": sum(
+                1
+                for g in games
+                if g.attempts and g.attempts[0].cache_hit and g.attempts[0].grounded
+            ),
+        },
+        llm_status=status,
     )

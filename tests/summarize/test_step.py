@@ -1,0 +1,195 @@
+"""The summarize step on a warehouse built by a real daily run (DuckDB, two seasons)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from spread_eagle.config import Settings
+from spread_eagle.leagues import load_league
+from spread_eagle.pipeline.runner import run_daily
+from spread_eagle.publish.slate import read_slate
+from spread_eagle.run import RunContext
+from spread_eagle.summarize.grounding import check_grounding
+from spread_eagle.summarize.step import SummarizeError, summarize
+from spread_eagle.warehouse import connect
+from tests.conftest import make_settings
+from tests.ingest.conftest import season_games_file
+from tests.summarize.conftest import INVENTED, FakeLLM
+
+pytestmark = pytest.mark.slow
+
+SUNDAY = date(2024, 11, 24)
+NFL = load_league("nfl")
+KEY = "sk-test-secret-0123456789"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A DuckDB file after an offline daily run of SUNDAY, and that run's id."""
+    root = tmp_path_factory.mktemp("built")
+    settings = make_settings(
+        root,
+        f"duckdb:///{root / 'warehouse.duckdb'}",
+        games_file=season_games_file(root, 2023, 2024),
+    )
+    report = run_daily(settings, run_date=SUNDAY)
+    assert report.ok, report.error
+    return root / "warehouse.duckdb", report.run_id
+
+
+def _ctx(
+    built: tuple[Path, str], tmp_path: Path, **settings: object
+) -> tuple[RunContext, Settings]:
+    """A context of the built run, on a copy of its warehouse (each test may write)."""
+    source, run_id = built
+    shutil.copy(source, tmp_path / "warehouse.duckdb")
+    s = make_settings(tmp_path, f"duckdb:///{tmp_path / 'warehouse.duckdb'}", **settings)
+    wh = connect(s.database_url)
+    wh.migrate()
+    ctx = RunContext.new(s, wh, NFL, SUNDAY)
+    ctx.run_id = run_id  # the predictions of the built run are this run's
+    return ctx, s
+
+
+def _openai(fake: FakeLLM) -> dict[str, object]:
+    return {
+        "llm_provider": "openai",
+        "llm_base_url": f"{fake.url}/v1",
+        "openai_api_key": KEY,
+        "llm_backoff_seconds": 0,
+        "llm_timeout_seconds": 0.5,
+    }
+
+
+def test_offline_tldrs_are_grounded_deterministic_and_all_different(
+    built: tuple[Path, str], tmp_path: Path
+) -> None:
+    ctx, _ = _ctx(built, tmp_path)
+    with ctx.warehouse as wh:
+        before = wh.query(
+            "select game_id, tldr_text, context_json from outputs.game_tldr order by game_id"
+        )
+        outcome = summarize(ctx)
+        after = wh.query(
+            "select game_id, tldr_text, context_json from outputs.game_tldr order by game_id"
+        )
+        calls = wh.query("select * from ops.llm_call where run_id = ?", (ctx.run_id,))
+    assert len(after) == 11 and after == before  # a re-run writes the same bytes
+    texts = [r["tldr_text"] for r in after]
+    assert len(set(texts)) == len(texts)
+    openers = {t.split(" ")[1] for t in texts}
+    assert len(openers) > 1  # phrasing varies across the slate
+    for row in after:
+        payload = json.loads(row["context_json"])
+        assert payload["payload_version"] == 2
+        assert "home_score" not in json.dumps(payload["game"])
+        assert check_grounding(row["tldr_text"], payload, NFL).grounded
+    assert outcome.counts["tldrs"] == 11 and "offline tldr_v1: 11/11 grounded" in str(
+        outcome.llm_status
+    )
+    assert all(c["is_cache_hit"] and c["is_grounded"] for c in calls)
+
+
+def test_openai_writes_every_tldr_then_the_cache_pays_nothing(
+    built: tuple[Path, str], tmp_path: Path, fake_llm: FakeLLM
+) -> None:
+    ctx, _ = _ctx(built, tmp_path, **_openai(fake_llm))
+    fake_llm.fault("429", "timeout")
+    with ctx.warehouse as wh:
+        first = summarize(ctx)
+        texts = wh.query(
+            "select tldr_text, provider, llm_model from outputs.game_tldr order by game_id"
+        )
+        calls_made = len(fake_llm.requests)
+        second = summarize(ctx)
+        again = wh.query(
+            "select tldr_text, provider, llm_model from outputs.game_tldr order by game_id"
+        )
+        ledger = wh.query("select * from ops.llm_call where run_id = ?", (ctx.run_id,))
+    assert calls_made == 11 + 2 and len(fake_llm.requests) == calls_made  # no new calls
+    assert texts == again and {(r["provider"], r["llm_model"]) for r in texts} == {
+        ("openai", "gpt-4o-mini")
+    }
+    assert "11/11 grounded, 11 calls, 0 cached" in str(first.llm_status)
+    assert "2 retries" in str(first.llm_status)
+    assert "0 calls, 11 cached" in str(second.llm_status)
+    assert len(ledger) == 11 and all(r["is_cache_hit"] for r in ledger)
+    assert KEY not in str(ledger) and KEY not in str(first.llm_status)
+
+
+def test_an_invented_number_is_regenerated_with_the_reason_fed_back(
+    built: tuple[Path, str], tmp_path: Path, fake_llm: FakeLLM
+) -> None:
+    ctx, _ = _ctx(built, tmp_path, **_openai(fake_llm), llm_max_concurrency=1)
+    fake_llm.fault("invented")
+    with ctx.warehouse as wh:
+        outcome = summarize(ctx)
+        texts = [r["tldr_text"] for r in wh.query("select tldr_text from outputs.game_tldr")]
+        rejected = wh.query("select * from ops.llm_call where not is_grounded")
+    assert all("13 straight" not in t for t in texts)
+    (row,) = rejected
+    assert "number 13" in row["grounding_reason"] and row["attempt"] == 1
+    retry_prompt = fake_llm.requests[1]["body"]["messages"][0]["content"]
+    assert "rejected by the grounding check" in retry_prompt and "number 13" in retry_prompt
+    assert "1 regenerated" in str(outcome.llm_status)
+
+
+@pytest.mark.parametrize("fault", ["invented", "empty", "malformed"])
+def test_a_tldr_that_never_passes_fails_the_step_and_stores_nothing(
+    built: tuple[Path, str], tmp_path: Path, fake_llm: FakeLLM, fault: str
+) -> None:
+    ctx, _ = _ctx(built, tmp_path, **_openai(fake_llm), llm_grounding_attempts=2)
+    fake_llm.fault(*[fault] * 40)
+    with ctx.warehouse as wh:
+        with pytest.raises(SummarizeError, match="TL;DRs not written or not grounded") as failure:
+            summarize(ctx)
+        cached = wh.scalar("select count(*) from ops.llm_cache where provider = 'openai'")
+        stored = wh.query("select tldr_text from outputs.game_tldr")
+    assert cached == 0
+    assert all(INVENTED.strip() not in r["tldr_text"] for r in stored)
+    reason = {"invented": "number 13", "empty": "empty", "malformed": "malformed response"}[fault]
+    assert reason in str(failure.value)
+
+
+def test_run_daily_with_openai_publishes_grounded_tldrs(tmp_path: Path, fake_llm: FakeLLM) -> None:
+    settings = make_settings(
+        tmp_path,
+        f"duckdb:///{tmp_path / 'warehouse.duckdb'}",
+        games_file=season_games_file(tmp_path, 2023, 2024),
+        **_openai(fake_llm),
+    )
+    fake_llm.fault("500", "invented")
+    report = run_daily(settings, run_date=SUNDAY)
+    assert report.ok, report.error
+    with connect(settings.database_url) as wh:
+        slate = read_slate(wh, "nfl", SUNDAY)
+    assert len(slate["games"]) == 11
+    for game in slate["games"]:
+        assert game["tldr"]["provider"] == "openai" and game["tldr"]["grounded"] is True
+        assert game["tldr"]["model"] == "gpt-4o-mini"
+        assert "13 straight" not in game["tldr"]["text"]
+    assert "11/11 grounded" in str(report.outcomes["summarize"].llm_status)
+    logs = b"".join(p.read_bytes() for p in (tmp_path / "logs").rglob("*") if p.is_file())
+    assert KEY.encode() not in logs
+
+
+def test_context_command_prints_the_stored_payload(
+    built: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from spread_eagle.cli import app
+
+    monkeypatch.setenv("SPREAD_EAGLE_DATABASE_URL", f"duckdb:///{built[0]}")
+    result = CliRunner().invoke(
+        app, ["context", "--game", "2024_12_KC_CAR", "--date", "2024-11-24", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["payload_version"] == 2 and payload["game"]["home_team"] == "CAR"
+    assert payload["market"]["spread"]["current"] == 11.0
