@@ -37,3 +37,18 @@
         1 = 1
     {%- endif -%}
 {%- endmacro %}
+
+{#- Post-hook of an incremental model keyed by game: drop the rows whose game is not in fct__game
+    as of this run's clock. A run with an earlier clock than the last build (an older date, an
+    earlier --as-of) leaves no row derived from what it cannot see; the lowered high-water mark
+    makes the next build rebuild them. Cheap: only orphans are touched. -#}
+{% macro prune_unseen_games() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where not exists (
+            select 1 from {{ ref('fct__game') }} as games where games.game_id = {{ this }}.game_id
+        )
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}

@@ -28,12 +28,13 @@
 
 {#- Every row of the model (optionally only those where `row_condition` holds) has at least one
     row in `to` with the same key: e.g. every scheduled game has a market snapshot. -#}
-{% test has_related_row(model, column_name, to, field, row_condition='1 = 1') %}
+{% test has_related_row(model, column_name, to, field, row_condition='1 = 1', child_condition='1 = 1') %}
     select parent.{{ column_name }}
     from {{ model }} as parent
     where ({{ row_condition }})
       and not exists (
-          select 1 from {{ to }} as child where child.{{ field }} = parent.{{ column_name }}
+          select 1 from {{ to }} as child
+          where child.{{ field }} = parent.{{ column_name }} and ({{ child_condition }})
       )
 {% endtest %}
 

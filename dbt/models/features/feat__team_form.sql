@@ -10,9 +10,11 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key=['game_id', 'team_id'],
-        on_schema_change='fail'
+        on_schema_change='fail',
+        post_hook="{{ prune_unseen_games() }}"
     )
 }}
+-- depends_on: {{ ref('fct__game') }}
 
 with team_games as (
 

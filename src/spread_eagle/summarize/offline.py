@@ -73,13 +73,21 @@ def _model(p: _Picker, payload: dict[str, Any]) -> str:
     game, model = payload["game"], payload["model"]
     margin = model["margin_home"]
     leader, by = (game["home_team"], margin) if margin >= 0 else (game["away_team"], -margin)
-    head = p.pick(
-        [
-            f"The model makes it {leader} by {by:.1f} with a {model['total']:.1f}-point total",
-            f"Our model has {leader} by {by:.1f} and a total of {model['total']:.1f}",
-            f"The model projects {leader} by {by:.1f}, total {model['total']:.1f}",
-        ]
-    )
+    if round(by, 1) == 0:  # "by 0.0" names no leader: say it is even instead
+        head = p.pick(
+            [
+                f"The model makes it a toss-up with a {model['total']:.1f}-point total",
+                f"Our model sees an even game and a total of {model['total']:.1f}",
+            ]
+        )
+    else:
+        head = p.pick(
+            [
+                f"The model makes it {leader} by {by:.1f} with a {model['total']:.1f}-point total",
+                f"Our model has {leader} by {by:.1f} and a total of {model['total']:.1f}",
+                f"The model projects {leader} by {by:.1f}, total {model['total']:.1f}",
+            ]
+        )
     play = model.get("play")
     if not play:
         return head + p.pick([", no edge against the spread.", "; it passes on the spread."])
