@@ -419,22 +419,26 @@ def slate(
     league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
 ) -> None:
     """Show the published slate of a date."""
-    from spread_eagle.publish.slate import SlateNotFoundError, read_slate
-    from spread_eagle.warehouse import WarehouseError, connect
+    from spread_eagle.publish.documents import reader_for
+    from spread_eagle.publish.slate import SlateNotFoundError
+    from spread_eagle.warehouse import WarehouseError
 
     settings = _settings()
     day = _parse_date(run_date)
     assert day is not None
+    # The same reader as `serve`: on DuckDB it reads the published files, never the warehouse
+    # (which a running pipeline may hold), so this prints exactly what the API serves.
+    reader = reader_for(settings.database_url)
     try:
-        with connect(settings.database_url) as wh:
-            wh.migrate()
-            doc = read_slate(wh, league or settings.league, day)
+        published = reader.slate(league or settings.league, day)
     except (SlateNotFoundError, WarehouseError) as exc:
         raise _fail(str(exc)) from None
+    finally:
+        reader.close()
     if as_json:
-        typer.echo(json.dumps(doc, indent=2))
+        typer.echo(published.text, nl=False)
     else:
-        _print_slate(doc)
+        _print_slate(published.doc)
 
 
 @app.command()

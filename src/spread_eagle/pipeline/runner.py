@@ -19,6 +19,7 @@ from spread_eagle.logging import log_context
 from spread_eagle.pipeline import ledger
 from spread_eagle.pipeline.context import RunContext, StepOutcome, run_lock_key
 from spread_eagle.pipeline.steps import STEP_NAMES, STEPS
+from spread_eagle.publish.documents import export_runs_quietly
 from spread_eagle.redact import redact_text
 from spread_eagle.validate.step import ValidationFailedError
 from spread_eagle.warehouse import Warehouse, connect
@@ -164,6 +165,7 @@ def run_daily(
                 report.status = ledger.SUCCEEDED
                 with log_context(run_id=ctx.run_id):
                     log.info("run %s: valid and published", ctx.run_id)
+            export_runs_quietly(wh)  # DuckDB readers see runs only through this snapshot
             report.seconds = time.perf_counter() - started
             return report
     finally:
