@@ -543,17 +543,15 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
 ) -> None:
-    """The read-only web UI and JSON API over published slates (/, /api/slates, /api/slates/{date})."""
-    from spread_eagle.web.server import make_server
+    """The read-only web UI and JSON API over published data: slates, games, runs, backtest;
+    /api/... with its schema at /openapi.json and docs at /docs."""
+    from spread_eagle.leagues import UnknownLeagueError, load_league
+    from spread_eagle.web.app import serve as run_server
 
     settings = _settings()
-    server = make_server(settings, host, port)
-    out.print(
-        f"Serving published slates on http://{host}:{server.server_address[1]}/ (Ctrl+C to stop)"
-    )
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+        load_league(settings.league)  # fail at start, not on the first request
+    except UnknownLeagueError as exc:
+        raise _fail(str(exc)) from None
+    out.print(f"Serving published slates on http://{host}:{port}/ (Ctrl+C to stop)")
+    run_server(settings, host, port)
