@@ -4,7 +4,7 @@ sparkline and the game page's line history by book. Every label goes through `es
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from markupsafe import Markup, escape
 
@@ -69,7 +69,7 @@ def history_chart(
         )
     first, last = min(times), max(times)
     for stamp, anchor, x in ((first, "start", left), (last, "end", width - right)):
-        label = datetime.fromtimestamp(stamp).strftime("%b %d %H:%MZ")
+        label = datetime.fromtimestamp(stamp, UTC).strftime("%b %d %H:%MZ")
         parts.append(
             f'<text x="{x}" y="{height - bottom + 16}" text-anchor="{anchor}" font-size="11" fill="#5b6675">{label}</text>'
         )
