@@ -4,21 +4,24 @@ environment and the rendered-page cache; and the one error type handlers raise."
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from http import HTTPStatus
 from importlib import resources
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader
 
 from spread_eagle.config import Settings
 from spread_eagle.leagues import League, UnknownLeagueError, load_league
-from spread_eagle.publish.documents import PublishedReader
+from spread_eagle.publish.documents import PublishedReader, SidecarReader
 
 PAGE_CACHE_SIZE = 512
+T = TypeVar("T")
 
 
 class WebError(Exception):
@@ -46,6 +49,14 @@ class Web:
     env: Environment = field(default_factory=template_env)
     _pages: dict[tuple[Any, ...], str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a read on the event loop when it cannot block (stat and cached files), in the
+        thread pool when it queries PostgreSQL: the hop to a thread is most of a cached read's
+        cost, and the hot routes use this."""
+        if isinstance(self.reader, SidecarReader):
+            return fn(*args)
+        return await run_in_threadpool(fn, *args)
 
     def league(self, name: str | None) -> League:
         try:

@@ -42,17 +42,17 @@ def summaries(web: Web, league: str) -> list[dict[str, Any]]:
 
 
 @router.get("/api/slates", response_model=list[SlateSummary], responses=ERRORS)
-def list_slates(web: WebDep, league: League = None) -> Response:
+async def list_slates(web: WebDep, league: League = None) -> Response:
     """Published slates, newest date first."""
-    return JSONResponse(summaries(web, web.league(league).league))
+    return JSONResponse(await web.call(summaries, web, web.league(league).league))
 
 
 @router.get("/api/slates/{day}", response_model=SlateDocument, responses=ERRORS)
-def get_slate(day: str, web: WebDep, league: League = None) -> Response:
+async def get_slate(day: str, web: WebDep, league: League = None) -> Response:
     """The published slate of a date (YYYY-MM-DD), exactly as `slate --date D --json` prints it."""
     name = web.league(league).league
     try:
-        slate = web.reader.slate(name, parse_day(day))
+        slate = await web.call(web.reader.slate, name, parse_day(day))
     except SlateNotFoundError as exc:
         raise WebError(HTTPStatus.NOT_FOUND, str(exc)) from None
     return Response(slate.text, media_type="application/json")

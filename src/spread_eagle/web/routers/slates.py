@@ -106,8 +106,8 @@ def slate_page(web: Web, league: League, day: date | None) -> Response:
 
 
 @router.get("/")
-def home(web: WebDep, league: LeagueQuery = None) -> Response:
-    return slate_page(web, web.league(league), None)
+async def home(web: WebDep, league: LeagueQuery = None) -> Response:
+    return await web.call(slate_page, web, web.league(league), None)
 
 
 @router.get("/slates")
@@ -126,5 +126,5 @@ def slate_list(
 
 
 @router.get("/slates/{day}")
-def slate(day: str, web: WebDep, league: LeagueQuery = None) -> Response:
-    return slate_page(web, web.league(league), parse_day(day))
+async def slate(day: str, web: WebDep, league: LeagueQuery = None) -> Response:
+    return await web.call(slate_page, web, web.league(league), parse_day(day))
