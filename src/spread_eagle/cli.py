@@ -458,21 +458,26 @@ def slate(
     league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
 ) -> None:
     """Show the published slate of a date."""
-    from spread_eagle.publish.slate import SlateNotFoundError, read_slate
-    from spread_eagle.warehouse import WarehouseError, connect
+    from spread_eagle.publish.documents import reader_for
+    from spread_eagle.publish.slate import SlateNotFoundError
+    from spread_eagle.warehouse import WarehouseError
 
     settings = _settings()
     day = _parse_date(run_date)
     assert day is not None
+    # The same reader as `serve`: on DuckDB it reads the published files, never the warehouse
+    # (which a running pipeline may hold), so this prints exactly what the API serves.
+    reader = reader_for(settings.database_url)
     try:
-        with connect(settings.database_url, read_only=True) as wh:
-            doc = read_slate(wh, league or settings.league, day)
+        published = reader.slate(league or settings.league, day)
     except (SlateNotFoundError, WarehouseError) as exc:
         raise _fail(str(exc)) from None
+    finally:
+        reader.close()
     if as_json:
-        typer.echo(json.dumps(doc, indent=2))
+        typer.echo(published.text, nl=False)
     else:
-        _print_slate(doc)
+        _print_slate(published.doc)
 
 
 @app.command()
@@ -484,19 +489,14 @@ def context(
     as_json: Annotated[bool, typer.Option("--json", help="Print the payload as JSON.")] = False,
 ) -> None:
     """Print the retrieval payload stored beside a game's TL;DR."""
+    from spread_eagle.summarize.context import stored_payload
     from spread_eagle.warehouse import WarehouseError, connect
 
     settings = _settings()
     day = _parse_date(run_date)
-    sql = "select context_json, tldr_text from outputs.game_tldr where game_id = ?"
-    params: list[object] = [game_id]
-    if day is not None:
-        sql += " and run_date = ?"
-        params.append(day)
     try:
-        with connect(settings.database_url) as wh:
-            wh.migrate()
-            rows = wh.query(sql + " order by generated_at desc, run_id desc limit 1", params)
+        with connect(settings.database_url, read_only=True) as wh:
+            rows = stored_payload(wh, game_id, day)
     except WarehouseError as exc:
         raise _fail(str(exc)) from None
     if not rows:
@@ -604,17 +604,15 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
 ) -> None:
-    """The read-only web UI and JSON API over published slates (/, /api/slates, /api/slates/{date})."""
-    from spread_eagle.web.server import make_server
+    """The read-only web UI and JSON API over published data: slates, games, runs, backtest;
+    /api/... with its schema at /openapi.json and docs at /docs."""
+    from spread_eagle.leagues import UnknownLeagueError, load_league
+    from spread_eagle.web.app import serve as run_server
 
     settings = _settings()
-    server = make_server(settings, host, port)
-    out.print(
-        f"Serving published slates on http://{host}:{server.server_address[1]}/ (Ctrl+C to stop)"
-    )
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+        load_league(settings.league)  # fail at start, not on the first request
+    except UnknownLeagueError as exc:
+        raise _fail(str(exc)) from None
+    out.print(f"Serving published slates on http://{host}:{port}/ (Ctrl+C to stop)")
+    run_server(settings, host, port)

@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     )
     model_name: str = Field("ratings", description="The model whose predictions the run publishes.")
     log_dir: Path = Field(Path("logs"), description="Where the JSON-lines run logs go.")
+    backtest_dir: Path = Field(
+        Path("bench/out/backtest"),
+        description="The `backtest --out` folder whose metrics.json and report.html `serve` shows.",
+    )
     dbt_threads: int = Field(2, ge=1, le=16)
 
     @field_validator("database_url")

@@ -1,40 +1,54 @@
-"""A warehouse with the real 2024-11-24 slate published (the pipeline run once per engine and
-module), and `spread-eagle serve` running on it on 127.0.0.1 with a free port."""
+"""The real pipeline run ONCE per test session and engine (2024-11-24, then 2024-11-25 so the
+date picker has a neighbour), and FastAPI apps over it. Tests that write work on a copy."""
 
 from __future__ import annotations
 
+import json
 import logging
+import shutil
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-import httpx
 import psycopg
 import pytest
+import uvicorn
+from fastapi.testclient import TestClient
 
 from spread_eagle.config import Settings
-from spread_eagle.web.server import SlateServer, make_server
+from spread_eagle.publish.documents import export_published, sidecar_dir
+from spread_eagle.warehouse import connect, duckdb_path
+from spread_eagle.web.app import create_app
 from tests.conftest import _pg_base, make_settings
 
 SUNDAY = date(2024, 11, 24)
+MONDAY = date(2024, 11, 25)
+# An hostile TL;DR and team name: each must render as text, never as markup or script.
+EVIL_TLDR = '<script>alert("tldr")</script><img src=x onerror="alert(\'tldr\')"> & <b>bold</b>'
+EVIL_TEAM = "<img src=x onerror=alert('team')>"
+EVIL_DAY = date(2030, 1, 6)
+
 PIPELINE = """
 import sys
 from datetime import date
 from spread_eagle.config import Settings
 from spread_eagle.pipeline.runner import run_daily
-url, log_dir, day = sys.argv[1:]
-report = run_daily(Settings(_env_file=None, database_url=url, log_dir=log_dir), run_date=date.fromisoformat(day))
-sys.exit(0 if report.ok else f"run failed at {report.failed_step}: {report.error}")
+url, log_dir, *days = sys.argv[1:]
+for day in days:
+    report = run_daily(Settings(_env_file=None, database_url=url, log_dir=log_dir), run_date=date.fromisoformat(day))
+    if not report.ok:
+        sys.exit(f"run failed at {report.failed_step}: {report.error}")
 """
 
 
 def duckdb_only(test: Callable[..., None]) -> Callable[..., None]:
-    """Run this web test on the DuckDB warehouse only (it is about the embedded file's lock)."""
+    """Run this web test on the DuckDB warehouse only."""
     test.duckdb_only = True  # type: ignore[attr-defined]
     return test
 
@@ -45,10 +59,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             metafunc.function, "duckdb_only", False
         )
         engines = ["duckdb"] + (["postgres"] if postgres else [])
-        metafunc.parametrize("web_engine", engines, scope="module")
+        metafunc.parametrize("web_engine", engines, scope="session")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def published(
     web_engine: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[Settings]:
@@ -63,16 +77,15 @@ def published(
         with psycopg.connect(base, autocommit=True) as admin:
             admin.execute(f'create database "{name}"')
         url = f"{base.rpartition('/')[0]}/{name}"
-    settings = make_settings(tmp, url)
+    settings = make_settings(tmp, url, backtest_dir=tmp / "no_backtest")
     try:
-        # The daily run goes in its own process, as in production (cron runs the CLI beside the
-        # server): in-process, dbt-duckdb keeps its DuckDB instance (and the file lock) open
-        # until the process exits, which would hide whether the server itself holds the file.
+        # In its own process, as cron runs it beside the server: in-process, dbt-duckdb would
+        # keep the DuckDB file open and hide whether the server itself ever opens it.
         done = subprocess.run(
-            [sys.executable, "-c", PIPELINE, url, str(tmp / "logs"), SUNDAY.isoformat()],
+            [sys.executable, "-c", PIPELINE, url, str(tmp / "logs"), str(SUNDAY), str(MONDAY)],
             capture_output=True,
             text=True,
-            timeout=600,
+            timeout=900,
         )
         assert done.returncode == 0, done.stdout + done.stderr
         yield settings
@@ -84,43 +97,93 @@ def published(
                 admin.execute(f'drop database if exists "{name}" with (force)')
 
 
-@dataclass
-class Running:
-    settings: Settings
-    server: SlateServer
-    client: httpx.Client
+@pytest.fixture(scope="session")
+def client(published: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(published)) as test_client:
+        yield test_client
 
 
-def serve(settings: Settings) -> Iterator[Running]:
-    server = make_server(settings, "127.0.0.1", 0)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
-        with httpx.Client(base_url=server.url, timeout=10.0, trust_env=False) as client:
-            yield Running(settings, server, client)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+def copy_duckdb(settings: Settings, tmp_path: Path) -> Settings:
+    """The session's DuckDB warehouse and its published files, copied for a test that writes."""
+    source = duckdb_path(settings.database_url)
+    target = tmp_path / "warehouse.duckdb"
+    shutil.copy(source, target)
+    folder = sidecar_dir(settings.database_url)
+    assert folder is not None
+    shutil.copytree(folder, tmp_path / "warehouse.duckdb.published")
+    return make_settings(tmp_path, f"duckdb:///{target}", backtest_dir=tmp_path / "no_backtest")
 
 
-@pytest.fixture(scope="module")
-def running(published: Settings) -> Iterator[Running]:
-    yield from serve(published)
+def _evil(card: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **card,
+        "game_id": "evil_" + card["game_id"],
+        "home_team": EVIL_TEAM,
+        "tldr": {**card["tldr"], "text": EVIL_TLDR},
+    }
+
+
+def publish_evil_copy(settings: Settings) -> None:
+    """Publish EVIL_DAY as the Sunday slate with a hostile TL;DR and home team name, the way
+    publish does: one transaction over publish.*, then (DuckDB) the export."""
+    with connect(settings.database_url) as wh:
+        with wh.transaction():
+            header = wh.query(
+                "select * from publish.slate where league = 'nfl' and run_date = ?", (SUNDAY,)
+            )[0]
+            header["run_date"] = EVIL_DAY
+            wh.insert_rows("publish.slate", list(header), [list(header.values())])
+            where = "where league = 'nfl' and run_date = ?"
+            for row in wh.query(f"select * from publish.slate_game {where}", (SUNDAY,)):
+                card = _evil(json.loads(row["card_json"]))
+                row.update(run_date=EVIL_DAY, game_id=card["game_id"], card_json=json.dumps(card))
+                wh.insert_rows("publish.slate_game", list(row), [list(row.values())])
+            for row in wh.query(f"select * from publish.game_detail {where}", (SUNDAY,)):
+                detail = json.loads(row["detail_json"])
+                card = _evil(detail["card"])
+                detail.update(card=card, game_id=card["game_id"], date=EVIL_DAY.isoformat())
+                row.update(
+                    run_date=EVIL_DAY, game_id=card["game_id"], detail_json=json.dumps(detail)
+                )
+                wh.insert_rows("publish.game_detail", list(row), [list(row.values())])
+        folder = sidecar_dir(settings.database_url)
+        if folder is not None:
+            export_published(wh, folder, "nfl", EVIL_DAY)
+
+
+class LiveServer:
+    """uvicorn serving the app on 127.0.0.1 and a free port, in a thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
 
 
 @pytest.fixture(autouse=True)
 def _restore_logging() -> Iterator[None]:
     """The CLI configures logging onto CliRunner's streams; put the root logger back afterwards."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
+    saved = []
+    for name in ("", "spread_eagle"):
+        logger = logging.getLogger(name)
+        saved.append((logger, list(logger.handlers), logger.level, logger.propagate))
     yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
-
-@pytest.fixture
-def empty_server(tmp_path: Path) -> Iterator[Running]:
-    yield from serve(make_settings(tmp_path, f"duckdb:///{tmp_path / 'never_written.duckdb'}"))
+    for logger, handlers, level, propagate in saved:
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate

@@ -20,6 +20,7 @@ from spread_eagle.config import Settings
 from spread_eagle.leagues import League, load_league
 from spread_eagle.logging import log_context
 from spread_eagle.pipeline.steps import INGEST_STEPS, STEP_NAMES, STEP_OUTPUTS, STEPS
+from spread_eagle.publish.documents import export_runs_quietly
 from spread_eagle.redact import redact_text
 from spread_eagle.run import (
     RunContext,
@@ -182,6 +183,7 @@ def run_steps(
         report.status = ledger.SUCCEEDED
         with log_context(run_id=ctx.run_id):
             log.info("run %s succeeded in %.1fs", ctx.run_id, time.perf_counter() - started)
+    export_runs_quietly(ctx.warehouse)  # DuckDB readers see runs only through this snapshot
     if progress:
         progress(len(names), len(names), report.status)
     report.seconds = time.perf_counter() - started

@@ -12,6 +12,8 @@ import logging
 from collections import defaultdict
 from datetime import UTC, datetime
 
+from spread_eagle.publish.detail import write_game_details
+from spread_eagle.publish.documents import export_after_publish
 from spread_eagle.publish.slate import build_card, document_hash
 from spread_eagle.run import RunContext, StepOutcome
 from spread_eagle.transform.dbt_runner import raise_for_failures, record_results, run_dbt
@@ -94,5 +96,7 @@ def switch(ctx: RunContext) -> StepOutcome:
             " values (?, ?, ?, ?, ?, ?)",
             (ctx.run_id, league, run_date, len(games), digest, now),
         )
+        write_game_details(wh, ctx, games)
+    export_after_publish(wh, league, run_date)
     log.info("published %d games for %s %s", len(games), league, run_date)
     return StepOutcome(counts={"games_published": len(games)}, detail=f"document {digest[:12]}")

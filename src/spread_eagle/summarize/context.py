@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from spread_eagle.leagues import League, team_names
@@ -221,3 +221,20 @@ def context_json(payload: dict[str, Any]) -> str:
 
 def context_hash(payload: dict[str, Any]) -> str:
     return hashlib.sha256(context_json(payload).encode()).hexdigest()
+
+
+def stored_payload(wh: Warehouse, game_id: str, day: date | None = None) -> list[dict[str, Any]]:
+    """The payload stored beside a game's TL;DR: the date's validated run's, else the newest."""
+    sql = (
+        "select t.context_json, t.tldr_text from outputs.game_tldr t"
+        " left join outputs.validated_run v on v.run_id = t.run_id"
+        " where t.game_id = ?"
+    )
+    params: list[object] = [game_id]
+    if day is not None:
+        sql += " and t.run_date = ?"
+        params.append(day)
+    order = (
+        " order by case when v.run_id is null then 1 else 0 end, t.generated_at desc, t.run_id desc"
+    )
+    return wh.query(sql + order + " limit 1", params)

@@ -1,0 +1,177 @@
+"""Benchmark `spread-eagle serve` (prints its figures; not a test).
+
+p50/p99 latency and throughput of the slate page (/slates/2024-11-24) and of
+/api/slates/2024-11-24 at 32 concurrent keep-alive connections for 20 s each, against the real
+server process (uvicorn) on 127.0.0.1 over a warehouse where the daily run published 2024-11-24.
+The load generator is a small asyncio HTTP/1.1 client in this process; both share the machine.
+Bounded: each target stops after --seconds, and only 127.0.0.1 is ever contacted.
+
+Usage: python bench/bench_ui.py [--engine duckdb|postgres|both] [--pg-url postgresql://...]
+                                [--seconds 20] [--connections 32] [--database-url URL]
+(--database-url reuses a warehouse where 2024-11-24 is already published.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import psycopg
+
+HOST = "127.0.0.1"
+DAY = "2024-11-24"
+TARGETS = (f"/slates/{DAY}", f"/api/slates/{DAY}")
+PIPELINE = """
+import sys
+from datetime import date
+from spread_eagle.config import Settings
+from spread_eagle.pipeline.runner import run_daily
+report = run_daily(Settings(_env_file=None, database_url=sys.argv[1], log_dir=sys.argv[2]), run_date=date(2024, 11, 24))
+sys.exit(0 if report.ok else f"run failed: {report.error}")
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+async def _worker(
+    port: int, path: str, deadline: float, latencies: list[float], errors: list[str]
+) -> None:
+    reader, writer = await asyncio.open_connection(HOST, port)
+    request = f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode()
+    try:
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            writer.write(request)
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = head.split(b" ", 2)[1]
+            length = next(
+                int(line.split(b":", 1)[1])
+                for line in head.lower().split(b"\r\n")
+                if line.startswith(b"content-length:")
+            )
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            if status != b"200":
+                errors.append(status.decode())
+    finally:
+        writer.close()
+
+
+async def load(
+    port: int, path: str, seconds: float, connections: int
+) -> tuple[list[float], list[str], float]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    started = time.perf_counter()
+    deadline = started + seconds
+    await asyncio.gather(
+        *(_worker(port, path, deadline, latencies, errors) for _ in range(connections))
+    )
+    return latencies, errors, time.perf_counter() - started
+
+
+def bench(database_url: str, seconds: float, connections: int, work: Path) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "SPREAD_EAGLE_DATABASE_URL": database_url,
+        "SPREAD_EAGLE_LOG_DIR": str(work / "serve-logs"),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "spread_eagle", "serve", "--host", HOST, "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(
+                    f"http://{HOST}:{port}/healthz", timeout=1, trust_env=False
+                ).is_success:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("the server did not start")
+            time.sleep(0.2)
+        for path in TARGETS:
+            asyncio.run(load(port, path, 1.0, 4))  # warm the caches
+            latencies, errors, elapsed = asyncio.run(load(port, path, seconds, connections))
+            ordered = sorted(latencies)
+            p50 = statistics.median(ordered) * 1000
+            p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+            print(
+                f"  {path:<26} {len(ordered):>7} requests in {elapsed:5.1f}s = {len(ordered) / elapsed:7.0f}/s"
+                f"   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   non-200: {len(errors)}",
+                flush=True,
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def publish(url: str, work: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PIPELINE, url, str(work / "logs")],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "DO_NOT_TRACK": "1"},
+    )
+    if done.returncode:
+        raise SystemExit(done.stdout + done.stderr)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--engine", choices=["duckdb", "postgres", "both"], default="duckdb")
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--database-url", help="reuse this warehouse (2024-11-24 published)")
+    args = parser.parse_args()
+    print(f"serve: {args.connections} connections x {args.seconds:g} s per route on {HOST}")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        if args.database_url:
+            print(f"{args.database_url}:")
+            bench(args.database_url, args.seconds, args.connections, work)
+            return
+        if args.engine in ("duckdb", "both"):
+            url = f"duckdb:///{work / 'bench.duckdb'}"
+            publish(url, work)
+            print("DuckDB (published files):")
+            bench(url, args.seconds, args.connections, work)
+        if args.engine in ("postgres", "both"):
+            name = f"se_bench_{uuid.uuid4().hex[:10]}"
+            with psycopg.connect(args.pg_url, autocommit=True) as admin:
+                admin.execute(f'create database "{name}"')
+            url = f"{args.pg_url.rpartition('/')[0]}/{name}"
+            try:
+                publish(url, work)
+                print("PostgreSQL (publish.* with the identity check):")
+                bench(url, args.seconds, args.connections, work)
+            finally:
+                with psycopg.connect(args.pg_url, autocommit=True) as admin:
+                    admin.execute(f'drop database if exists "{name}" with (force)')
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,468 @@
+"""The published documents, for every reader (`serve`, `slate`), and their export by publish.
+
+Readers never read facts or outputs, only what publish made visible, and they never block a run:
+
+- DuckDB: a DuckDB file is locked by the process that opens it, so a reader that opens the
+  warehouse, even read-only and even briefly, can fail a running pipeline between two dbt calls.
+  Publish therefore exports its documents to a sidecar folder beside the file
+  (`<db file>.published/`), each file written to a temporary name and `os.replace`d after the
+  transaction commits; readers on DuckDB read only those files and never open the warehouse.
+- PostgreSQL: readers read `publish.*` over a few pooled connections: one cheap query for the
+  publication's identity, then the cached document unless that identity changed.
+
+Either way a document is cached in-process and re-read only when the publication changed (file
+identity on DuckDB, run id + document hash + publish time on PostgreSQL), so a request costs what
+reading a cached document costs and a replaced slate is never served.
+
+Sidecar layout:
+    index.json                        every published slate header, newest date first
+    slates/<league>/<date>.json       exactly what `slate --date D --json` prints
+    games/<league>/<game_id>.json     the game's detail document (its newest published date)
+    runs.json                         a snapshot of the recent runs, written at each run's end
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import queue
+import re
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from spread_eagle.publish.slate import SlateNotFoundError, iso_z
+from spread_eagle.run.ledger import recent_runs
+from spread_eagle.warehouse import Warehouse, WarehouseError, duckdb_path
+
+log = logging.getLogger(__name__)
+
+RUNS_SNAPSHOT = 100  # runs kept in runs.json (and served by /api/runs)
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,120}")
+
+
+class GameNotFoundError(LookupError):
+    pass
+
+
+def slate_text(doc: dict[str, Any]) -> str:
+    """The slate document as `slate --json` prints it and `/api/slates/{date}` serves it."""
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def not_published(league: str, day: date) -> SlateNotFoundError:
+    return SlateNotFoundError(
+        f"no slate is published for {league} {day}; run `spread-eagle run-daily --date {day}` first"
+    )
+
+
+def sidecar_dir(database_url: str) -> Path | None:
+    """`<db file>.published/` for a DuckDB warehouse; None for PostgreSQL (readers use tables)."""
+    if not database_url.startswith("duckdb://"):
+        return None
+    path = duckdb_path(database_url).resolve()
+    return path.with_name(path.name + ".published")
+
+
+def file_name(key: str) -> str:
+    """A stored id as a file name: as-is when plain, else a digest (ids are untrusted text)."""
+    if _SAFE_NAME.fullmatch(key) and ".." not in key:
+        return key
+    return "h-" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso_z(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _seconds(started: datetime | None, ended: datetime | None) -> float | None:
+    return None if not (started and ended) else round((ended - started).total_seconds(), 3)
+
+
+# -- documents built from the warehouse (the writer on DuckDB, every reader on PostgreSQL) ------
+
+
+def read_index(
+    wh: Warehouse, league: str | None = None, limit: int = 10_000
+) -> list[dict[str, Any]]:
+    """Published slate headers, newest date first."""
+    where = "where league = ?" if league else ""
+    rows = wh.query(
+        "select league, run_date, run_id, as_of, games, document_hash, published_at"
+        f" from publish.slate {where} order by run_date desc, league limit {int(limit)}",
+        (league,) if league else (),
+    )
+    return [
+        {
+            "league": r["league"],
+            "date": r["run_date"].isoformat(),
+            "run_id": r["run_id"],
+            "as_of": iso_z(r["as_of"]),
+            "games": int(r["games"]),
+            "document_hash": r["document_hash"],
+            "published_at": iso_z(r["published_at"]),
+        }
+        for r in rows
+    ]
+
+
+def read_slate_snapshot(wh: Warehouse, league: str, day: date) -> tuple[tuple[Any, ...], str]:
+    """(identity, slate text) read in ONE statement, so header and cards are one snapshot."""
+    rows = wh.query(
+        "select s.run_id, s.document_hash, s.published_at, g.card_json from publish.slate s"
+        " left join publish.slate_game g on g.league = s.league and g.run_date = s.run_date"
+        " where s.league = ? and s.run_date = ? order by g.ordinal",
+        (league, day),
+    )
+    if not rows:
+        raise not_published(league, day)
+    head = rows[0]
+    doc = {
+        "date": day.isoformat(),
+        "league": league,
+        "run_id": head["run_id"],
+        "published_at": iso_z(head["published_at"]),
+        "games": [json.loads(r["card_json"]) for r in rows if r["card_json"] is not None],
+    }
+    return (head["run_id"], head["document_hash"], head["published_at"]), slate_text(doc)
+
+
+def read_game_detail(wh: Warehouse, league: str, game_id: str) -> dict[str, Any]:
+    rows = wh.query(
+        "select detail_json from publish.game_detail where league = ? and game_id = ?"
+        " order by run_date desc limit 1",
+        (league, game_id),
+    )
+    if not rows:
+        raise GameNotFoundError(f"no published game {game_id!r} for {league}")
+    detail: dict[str, Any] = json.loads(rows[0]["detail_json"])
+    return detail
+
+
+def runs_document(wh: Warehouse, limit: int = RUNS_SNAPSHOT) -> list[dict[str, Any]]:
+    """Recent runs (the ledger, newest first) with each step and the publication they made."""
+    runs = recent_runs(wh, limit=limit)
+    published: dict[str, dict[str, Any]] = {}
+    if runs:
+        ids = [r["run_id"] for r in runs]
+        for p in wh.query(
+            "select run_id, league, run_date, games, document_hash, published_at"
+            f" from ops.publication where run_id in ({', '.join('?' for _ in ids)})",
+            ids,
+        ):
+            run_id = p.pop("run_id")
+            published[run_id] = _jsonable(p)
+    out = []
+    for run in runs:
+        steps = [
+            _jsonable({**step, "seconds": _seconds(step["started_at"], step["ended_at"])})
+            for step in run.pop("steps")
+        ]
+        document = _jsonable({**run, "seconds": _seconds(run["started_at"], run["ended_at"])})
+        document["publication"] = published.get(run["run_id"])
+        document["steps"] = steps
+        out.append(document)
+    return out
+
+
+# -- the sidecar export (DuckDB) ----------------------------------------------------------------
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write to a temporary file in the same folder, then rename over: readers see old or new."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def export_published(wh: Warehouse, folder: Path, league: str, day: date) -> int:
+    """Export the slate of (league, day) and any publication the sidecar lacks or has stale
+    (a crash between commit and export heals at the next publish), then the index, last.
+    Call after the publish transaction committed. Returns how many slates were written."""
+    index = read_index(wh)
+    previous = {
+        (s["league"], s["date"]): s
+        for s in _load_json(folder / "index.json", {"slates": []})["slates"]
+    }
+    written = 0
+    for header in reversed(index):  # oldest first: a game on two dates keeps its newest detail
+        key = (header["league"], header["date"])
+        path = folder / "slates" / file_name(header["league"]) / f"{header['date']}.json"
+        if key != (league, day.isoformat()) and previous.get(key) == header and path.exists():
+            continue
+        run_date = date.fromisoformat(header["date"])
+        _, text = read_slate_snapshot(wh, header["league"], run_date)
+        _export_details(wh, folder, header["league"], run_date)
+        write_atomic(path, text)
+        written += 1
+    write_atomic(folder / "index.json", json.dumps({"slates": index}, indent=1) + "\n")
+    log.info("exported %d published slate(s) to %s", written, folder)
+    return written
+
+
+def _export_details(wh: Warehouse, folder: Path, league: str, run_date: date) -> None:
+    newest = {
+        r["game_id"]: r["newest"]
+        for r in wh.query(
+            "select game_id, max(run_date) as newest from publish.game_detail where league = ?"
+            " and game_id in (select game_id from publish.game_detail where league = ? and run_date = ?)"
+            " group by game_id",
+            (league, league, run_date),
+        )
+    }
+    for r in wh.query(
+        "select game_id, detail_json from publish.game_detail where league = ? and run_date = ?",
+        (league, run_date),
+    ):
+        if newest.get(r["game_id"]) == run_date:
+            path = folder / "games" / file_name(league) / f"{file_name(r['game_id'])}.json"
+            write_atomic(path, r["detail_json"])
+
+
+class ExportError(RuntimeError):
+    """The publication committed but its documents could not be exported for DuckDB readers."""
+
+
+def export_after_publish(wh: Warehouse, league: str, day: date) -> None:
+    """After the publish transaction: export for DuckDB readers (PostgreSQL readers need nothing).
+
+    A failure fails the step loudly: the warehouse has the new slate but readers still see the
+    previous one until a publish exports again (re-running --from-step publish does)."""
+    folder = sidecar_dir(wh.url)
+    if folder is None:
+        return
+    try:
+        export_published(wh, folder, league, day)
+        export_runs(wh, folder)
+    except OSError as exc:
+        raise ExportError(
+            f"published {league} {day} in the warehouse but could not export it to {folder}: {exc}; "
+            f"readers still see the previous slate. Fix it, then re-run with --from-step publish"
+        ) from exc
+
+
+def export_runs(wh: Warehouse, folder: Path) -> None:
+    write_atomic(folder / "runs.json", json.dumps({"runs": runs_document(wh)}, indent=1) + "\n")
+
+
+def export_runs_quietly(wh: Warehouse) -> None:
+    """The runs snapshot at a run's end; a failure here must not change the run's outcome."""
+    folder = sidecar_dir(wh.url)
+    if folder is None:
+        return
+    try:
+        export_runs(wh, folder)
+    except (OSError, WarehouseError) as exc:
+        log.warning("could not write the runs snapshot to %s: %s", folder, exc)
+
+
+def _load_json(path: Path, default: Any) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return default
+
+
+# -- readers --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slate:
+    """A published slate: its exact text, the parsed document and an identity for caches."""
+
+    text: str
+    doc: dict[str, Any]
+    version: tuple[Any, ...]
+
+
+class PublishedReader(Protocol):
+    def slate(self, league: str, day: date) -> Slate: ...
+    def index(self, league: str) -> tuple[tuple[Any, ...], list[dict[str, Any]]]: ...
+    def game(self, league: str, game_id: str) -> dict[str, Any]: ...
+    def runs(self) -> list[dict[str, Any]]: ...
+    def health(self) -> dict[str, str]: ...
+    def close(self) -> None: ...
+
+
+class SidecarReader:
+    """DuckDB: reads the exported files only; never opens (or creates) the warehouse."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._cache: dict[Path, tuple[tuple[int, int, int], str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def _read(self, path: Path) -> tuple[tuple[int, int, int], str, Any] | None:
+        """(identity, text, parsed) of a file, re-read only when os.replace swapped it."""
+        try:
+            st = os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        ident = (st.st_ino, st.st_mtime_ns, st.st_size)
+        cached = self._cache.get(path)
+        if cached is not None and cached[0] == ident:
+            return cached
+        try:
+            with open(path, encoding="utf-8") as handle:
+                fresh = os.fstat(handle.fileno())
+                text = handle.read()
+        except FileNotFoundError:
+            return None
+        entry = ((fresh.st_ino, fresh.st_mtime_ns, fresh.st_size), text, json.loads(text))
+        with self._lock:
+            if len(self._cache) > 4096:  # bounded: drop everything rather than track recency
+                self._cache.clear()
+            self._cache[path] = entry
+        return entry
+
+    def slate(self, league: str, day: date) -> Slate:
+        entry = self._read(self.folder / "slates" / file_name(league) / f"{day.isoformat()}.json")
+        if entry is None:
+            raise not_published(league, day)
+        return Slate(entry[1], entry[2], entry[0])
+
+    def index(self, league: str) -> tuple[tuple[Any, ...], list[dict[str, Any]]]:
+        entry = self._read(self.folder / "index.json")
+        if entry is None:
+            return (), []
+        return entry[0], [s for s in entry[2]["slates"] if s["league"] == league]
+
+    def game(self, league: str, game_id: str) -> dict[str, Any]:
+        path = self.folder / "games" / file_name(league) / f"{file_name(game_id)}.json"
+        entry = self._read(path)
+        if entry is None:
+            raise GameNotFoundError(f"no published game {game_id!r} for {league}")
+        detail: dict[str, Any] = entry[2]
+        return detail
+
+    def runs(self) -> list[dict[str, Any]]:
+        entry = self._read(self.folder / "runs.json")
+        return [] if entry is None else list(entry[2]["runs"])
+
+    def health(self) -> dict[str, str]:
+        if not (self.folder / "index.json").exists():
+            return {"status": "ok", "published": "nothing published yet"}
+        return {"status": "ok", "published": "ok"}
+
+    def close(self) -> None:
+        self._cache.clear()
+
+
+class WarehouseReader:
+    """PostgreSQL: reads publish.* (and the ledger) over a few pooled autocommit connections."""
+
+    def __init__(self, url: str, pool_size: int = 4) -> None:
+        self.url = url
+        self._idle: queue.LifoQueue[Warehouse] = queue.LifoQueue()
+        self._pool_size = pool_size
+        self._slates: dict[tuple[str, date], Slate] = {}
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[Warehouse]:
+        from spread_eagle.warehouse import connect
+
+        try:
+            wh = self._idle.get_nowait()
+        except queue.Empty:
+            wh = connect(self.url)
+        try:
+            yield wh
+        except BaseException:
+            wh.close()  # a failed connection is not put back
+            raise
+        if self._idle.qsize() < self._pool_size:
+            self._idle.put(wh)
+        else:
+            wh.close()
+
+    def slate(self, league: str, day: date) -> Slate:
+        import psycopg
+
+        with self._connection() as wh:
+            try:
+                head = wh.query(
+                    "select run_id, document_hash, published_at from publish.slate"
+                    " where league = ? and run_date = ?",
+                    (league, day),
+                )
+            except psycopg.errors.UndefinedTable:  # a database never published to
+                head = []
+        if not head:
+            raise not_published(league, day)
+        version = (head[0]["run_id"], head[0]["document_hash"], head[0]["published_at"])
+        cached = self._slates.get((league, day))
+        if cached is not None and cached.version == version:
+            return cached
+        with self._connection() as wh:
+            version, text = read_slate_snapshot(wh, league, day)
+        fresh = Slate(text, json.loads(text), version)
+        if len(self._slates) > 1024:
+            self._slates.clear()
+        self._slates[(league, day)] = fresh
+        return fresh
+
+    def index(self, league: str) -> tuple[tuple[Any, ...], list[dict[str, Any]]]:
+        import psycopg
+
+        with self._connection() as wh:
+            try:
+                slates = read_index(wh, league)
+            except psycopg.errors.UndefinedTable:
+                return (), []
+        return tuple((s["date"], s["run_id"], s["document_hash"]) for s in slates), slates
+
+    def game(self, league: str, game_id: str) -> dict[str, Any]:
+        import psycopg
+
+        with self._connection() as wh:
+            try:
+                return read_game_detail(wh, league, game_id)
+            except psycopg.errors.UndefinedTable:
+                raise GameNotFoundError(f"no published game {game_id!r} for {league}") from None
+
+    def runs(self) -> list[dict[str, Any]]:
+        import psycopg
+
+        with self._connection() as wh:
+            try:
+                return runs_document(wh)
+            except psycopg.errors.UndefinedTable:
+                return []
+
+    def health(self) -> dict[str, str]:
+        with self._connection() as wh:
+            wh.scalar("select 1")
+        return {"status": "ok", "published": "ok"}
+
+    def close(self) -> None:
+        while not self._idle.empty():
+            self._idle.get_nowait().close()
+
+
+def reader_for(database_url: str) -> PublishedReader:
+    folder = sidecar_dir(database_url)
+    if folder is not None:
+        return SidecarReader(folder)
+    return WarehouseReader(database_url)

@@ -1,0 +1,99 @@
+"""What every request handler is handed: settings, the published-document reader, the template
+environment and the rendered-page cache; and the one error type handlers raise."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from http import HTTPStatus
+from importlib import resources
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader
+
+from spread_eagle.config import Settings
+from spread_eagle.leagues import League, UnknownLeagueError, load_league
+from spread_eagle.publish.documents import PublishedReader, SidecarReader
+
+PAGE_CACHE_SIZE = 512
+T = TypeVar("T")
+
+
+class WebError(Exception):
+    """An answer other than 200: JSON under /api and /healthz, an HTML page elsewhere."""
+
+    def __init__(
+        self, status: HTTPStatus, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
+
+
+def template_env() -> Environment:
+    folder = resources.files("spread_eagle.web") / "templates"
+    # Autoescape everything: every stored string (TL;DRs, team names, errors) is untrusted.
+    env = Environment(loader=FileSystemLoader(str(folder)), autoescape=True)
+    env.trim_blocks = env.lstrip_blocks = True
+    return env
+
+
+@dataclass
+class Web:
+    settings: Settings
+    reader: PublishedReader
+    env: Environment = field(default_factory=template_env)
+    _pages: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a read on the event loop when it cannot block (stat and cached files), in the
+        thread pool when it queries PostgreSQL: the hop to a thread is most of a cached read's
+        cost, and the hot routes use this."""
+        if isinstance(self.reader, SidecarReader):
+            return fn(*args)
+        return await run_in_threadpool(fn, *args)
+
+    def league(self, name: str | None) -> League:
+        try:
+            return load_league(name or self.settings.league)
+        except UnknownLeagueError as exc:
+            raise WebError(HTTPStatus.BAD_REQUEST, str(exc)) from None
+
+    def render(self, template: str, **context: Any) -> str:
+        return self.env.get_template(template).render(
+            backtest=(self.settings.backtest_dir / "metrics.json").is_file(), **context
+        )
+
+    def page(self, key: tuple[Any, ...], build: Any) -> HTMLResponse:
+        """A rendered page from the cache; `key` carries the published documents' identities,
+        so a new publication is a new key and a stale page is never served."""
+        html = self._pages.get(key)
+        if html is None:
+            html = build()
+            with self._lock:
+                if len(self._pages) >= PAGE_CACHE_SIZE:
+                    self._pages.clear()
+                self._pages[key] = html
+        return HTMLResponse(html)
+
+
+def get_web(request: Request) -> Web:
+    web: Web = request.app.state.web
+    return web
+
+
+def parse_day(text: str) -> date:
+    if len(text) != 10 or text[4] != "-" or text[7] != "-":
+        raise WebError(HTTPStatus.BAD_REQUEST, f"{text!r} is not a date like 2024-11-24")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise WebError(HTTPStatus.BAD_REQUEST, f"{text!r} is not a valid calendar date") from None
+
+
+WebDep = Annotated[Web, Depends(get_web)]
