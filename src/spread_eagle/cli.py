@@ -177,7 +177,7 @@ def run_daily_cmd(
 
     settings = _settings()
     try:
-        tz = load_league(league or settings.league).tz
+        tz = load_league(league or settings.league, settings.leagues_dir).tz
         day = _parse_date(run_date) or datetime.now(tz).date()
         report = run_daily(
             settings,
@@ -200,8 +200,6 @@ def demo() -> None:
     """On a fresh checkout: load the bundled history, run the daily pipeline for the newest bundled
     date on the embedded DuckDB, and print the slate."""
     from spread_eagle.pipeline.runner import run_daily
-    from spread_eagle.publish.slate import read_slate
-    from spread_eagle.warehouse import connect
 
     settings = _settings()
     newest = _newest_date(settings.resolved_games_file)
@@ -213,8 +211,7 @@ def demo() -> None:
     _print_report(report)
     if not report.ok:
         raise typer.Exit(1)
-    with connect(settings.database_url) as wh:
-        _print_slate(read_slate(wh, report.league, newest))
+    _print_slate(_published(settings, report.league, newest).doc)
     out.print("\nLook further:")
     out.print(
         f"  spread-eagle slate --date {newest} --json   # the published slate as the UI reads it"
@@ -229,17 +226,15 @@ def demo() -> None:
 
 
 def _newest_date(games_file: Path) -> date:
-    import csv
+    from spread_eagle.ingest.providers.replay import ReplayError, game_dates
 
-    with games_file.open(encoding="utf-8-sig", newline="") as handle:
-        days = [
-            row["gameday"]
-            for row in csv.DictReader(handle)
-            if row.get("gameday") and row.get("home_score")
-        ]
+    try:
+        days = game_dates(games_file, finished_only=True)
+    except ReplayError as exc:
+        raise _fail(str(exc)) from None
     if not days:
         raise _fail(f"{games_file} has no finished games to replay")
-    return date.fromisoformat(max(days))
+    return days[-1]
 
 
 @app.command()
@@ -401,6 +396,22 @@ def quarantine(
 # -- reading ---------------------------------------------------------------------------------------
 
 
+def _published(settings: Settings, league: str, day: date) -> Any:
+    """A published slate through the same reader as `serve`: on DuckDB it reads the published
+    files, never the warehouse (which a running pipeline may hold), so it prints what the API serves."""
+    from spread_eagle.publish.documents import reader_for
+    from spread_eagle.publish.slate import SlateNotFoundError
+    from spread_eagle.warehouse import WarehouseError
+
+    reader = reader_for(settings.database_url)
+    try:
+        return reader.slate(league, day)
+    except (SlateNotFoundError, WarehouseError) as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        reader.close()
+
+
 def _print_slate(doc: dict[str, Any]) -> None:
     table = Table(
         title=f"{doc['league'].upper()} slate {doc['date']} (run {doc['run_id']})", show_lines=False
@@ -458,22 +469,10 @@ def slate(
     league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
 ) -> None:
     """Show the published slate of a date."""
-    from spread_eagle.publish.documents import reader_for
-    from spread_eagle.publish.slate import SlateNotFoundError
-    from spread_eagle.warehouse import WarehouseError
-
     settings = _settings()
     day = _parse_date(run_date)
     assert day is not None
-    # The same reader as `serve`: on DuckDB it reads the published files, never the warehouse
-    # (which a running pipeline may hold), so this prints exactly what the API serves.
-    reader = reader_for(settings.database_url)
-    try:
-        published = reader.slate(league or settings.league, day)
-    except (SlateNotFoundError, WarehouseError) as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        reader.close()
+    published = _published(settings, league or settings.league, day)
     if as_json:
         typer.echo(published.text, nl=False)
     else:
@@ -567,7 +566,7 @@ def validate_cmd(
     day = _parse_date(run_date)
     assert day is not None
     try:
-        league_config = load_league(league or settings.league)
+        league_config = load_league(league or settings.league, settings.leagues_dir)
         with connect(settings.database_url, read_only=True) as wh:
             run_id, results = check_stored(wh, settings, league_config, day)
     except (UnknownLeagueError, WarehouseError) as exc:
@@ -611,7 +610,9 @@ def serve(
 
     settings = _settings()
     try:
-        load_league(settings.league)  # fail at start, not on the first request
+        load_league(
+            settings.league, settings.leagues_dir
+        )  # fail at start, not on the first request
     except UnknownLeagueError as exc:
         raise _fail(str(exc)) from None
     out.print(f"Serving published slates on http://{host}:{port}/ (Ctrl+C to stop)")

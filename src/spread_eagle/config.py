@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         None, description="An nflverse-format games CSV to replay instead of the bundled one."
     )
     league: str = Field("nfl", description="Default league.")
+    leagues_dir: Path | None = Field(
+        None,
+        description="A folder of league data (<league>.yaml, <league>_teams.csv, team_alias.csv) "
+        "read before the bundled leagues: a new league is a config, not code.",
+    )
     schedule_provider: ScheduleProvider = "replay"
     odds_provider: OddsProvider = "replay"
     results_provider: ResultsProvider = "replay"

@@ -27,7 +27,7 @@ def run_doctor(settings: Settings) -> list[DoctorCheck]:
         DoctorCheck("config", "ok", ", ".join(f"{k}={v}" for k, v in settings.redacted().items()))
     ]
     try:
-        league = load_league(settings.league)
+        league = load_league(settings.league, settings.leagues_dir)
         checks.append(
             DoctorCheck(
                 "league", "ok", f"{league.league}: {len(league.teams)} teams, tz {league.timezone}"

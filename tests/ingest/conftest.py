@@ -1,18 +1,22 @@
-"""A scripted HTTP server on 127.0.0.1 (a free port, started and stopped by each test that uses it).
+"""A scripted HTTP service behind `httpx.MockTransport`, installed into every HTTP client the
+ingestion steps build (`ingest.steps.HTTP_OPTIONS`): no socket, no port, no thread.
 
-Each route is a list of responses served in order (the last one repeats); every request is recorded.
+Each route is a list of responses served in order (the last one repeats); every request is
+recorded. A reply slower than the client's read timeout raises httpx.ReadTimeout, as a real slow
+server would.
 """
 
 from __future__ import annotations
 
-import threading
-import time
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
+
+from spread_eagle.ingest import steps
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -39,54 +43,32 @@ class Scripted:
     def hits(self, path: str) -> int:
         return sum(1 for p, _, _ in self.requests if p == path)
 
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        path, query = request.url.path, request.url.query.decode()
+        self.requests.append((path, query, {k.lower(): v for k, v in request.headers.items()}))
+        replies = self.routes.get(path)
+        if not replies:
+            return httpx.Response(404)
+        reply = replies.pop(0) if len(replies) > 1 else replies[0]
+        read_timeout = (request.extensions.get("timeout") or {}).get("read")
+        if reply.delay and read_timeout is not None and reply.delay >= read_timeout:
+            raise httpx.ReadTimeout(
+                "the scripted reply is slower than the read timeout", request=request
+            )
+        body = reply.body.encode("utf-8") if isinstance(reply.body, str) else reply.body
+        return httpx.Response(reply.status, headers=reply.headers, content=body)
+
 
 def fixture_text(name: str) -> str:
     return (FIXTURES / name).read_text(encoding="utf-8")
 
 
 @pytest.fixture
-def http_server() -> Iterator[Scripted]:
-    state = Scripted(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            path, _, query = self.path.partition("?")
-            state.requests.append((path, query, {k.lower(): v for k, v in self.headers.items()}))
-            replies = state.routes.get(path)
-            if not replies:
-                self.send_response(404)
-                self.end_headers()
-                return
-            reply = replies.pop(0) if len(replies) > 1 else replies[0]
-            if reply.delay:
-                time.sleep(reply.delay)
-            body = reply.body.encode("utf-8") if isinstance(reply.body, str) else reply.body
-            try:
-                self.send_response(reply.status)
-                for key, value in reply.headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client timed out and left
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+def http_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Scripted]:
+    state = Scripted(url="http://scripted.test")
+    options = dataclasses.replace(steps.HTTP_OPTIONS, transport=httpx.MockTransport(state.handle))
+    monkeypatch.setattr(steps, "HTTP_OPTIONS", options)
+    yield state
 
 
 BUNDLED_GAMES = Path(__file__).parents[2] / "src/spread_eagle/data/nflverse_games.csv"

@@ -4,6 +4,7 @@ and never lose or duplicate what is stored; the API key never shows anywhere."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from datetime import UTC, date, datetime
@@ -13,7 +14,6 @@ import pytest
 
 from spread_eagle.config import Settings
 from spread_eagle.ingest import steps
-from spread_eagle.ingest.registry import HttpOptions
 from spread_eagle.pipeline.runner import run_ingest
 from spread_eagle.warehouse import connect
 from tests.conftest import make_settings
@@ -37,7 +37,9 @@ QUOTA = {
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     recorded: list[float] = []
-    monkeypatch.setattr(steps, "HTTP_OPTIONS", HttpOptions(sleep=recorded.append))
+    monkeypatch.setattr(
+        steps, "HTTP_OPTIONS", dataclasses.replace(steps.HTTP_OPTIONS, sleep=recorded.append)
+    )
     return recorded
 
 

@@ -10,6 +10,7 @@ import csv
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,6 +38,7 @@ class League:
     sport_keys: dict[str, str] = field(default_factory=dict)
     teams: frozenset[str] = frozenset()
     aliases: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # team code -> full name
 
     @property
     def tz(self) -> ZoneInfo:
@@ -50,41 +52,43 @@ class League:
         return self.aliases.get(key)
 
 
-def _read_csv(name: str) -> list[dict[str, str]]:
-    text = (resources.files("spread_eagle.leagues") / name).read_text(encoding="utf-8")
-    return list(csv.DictReader(text.splitlines()))
+PACKAGE_FOLDER = Path(str(resources.files("spread_eagle.leagues")))
+
+
+def _read_csv(folder: Path, name: str) -> list[dict[str, str]]:
+    path = folder / name
+    if not path.is_file():
+        return []
+    return list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
 
 
 @cache
-def load_league(league: str) -> League:
-    folder = resources.files("spread_eagle.leagues")
+def load_league(league: str, folder: Path | None = None) -> League:
+    """A league from its data: `<league>.yaml` (constants), `<league>_teams.csv` and the aliases of
+    `team_alias.csv`, in `folder` (SPREAD_EAGLE_LEAGUES_DIR) or else the bundled leagues."""
+    folder = (
+        folder if folder is not None and (folder / f"{league}.yaml").is_file() else PACKAGE_FOLDER
+    )
     config_file = folder / f"{league}.yaml"
     if not config_file.is_file():
-        known = sorted(
-            p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
-        )
+        known = sorted(p.name.removesuffix(".yaml") for p in PACKAGE_FOLDER.glob("*.yaml"))
         raise UnknownLeagueError(f"unknown league {league!r}; known leagues: {', '.join(known)}")
     config: dict[str, Any] = yaml.safe_load(config_file.read_text(encoding="utf-8"))
-    teams = [row for row in _read_csv(f"{league}_teams.csv") if row["league"] == league]
+    teams = [row for row in _read_csv(folder, f"{league}_teams.csv") if row["league"] == league]
+    if not teams:
+        raise UnknownLeagueError(
+            f"league {league!r} has no teams in {folder / f'{league}_teams.csv'}"
+        )
     aliases: dict[str, str] = {}
     for row in teams:
         aliases[row["team_id"].casefold()] = row["team_id"]
         aliases[row["name"].casefold()] = row["team_id"]
-    for row in _read_csv("team_alias.csv"):
+    for row in _read_csv(folder, "team_alias.csv"):
         if row["league"] == league:
             aliases[" ".join(row["alias"].split()).casefold()] = row["team_id"]
     return League(
         teams=frozenset(row["team_id"] for row in teams),
         aliases=aliases,
+        names={row["team_id"]: row["name"] for row in teams},
         **{k: v for k, v in config.items() if k in League.__dataclass_fields__},
     )
-
-
-@cache
-def team_names(league: str) -> dict[str, str]:
-    """Each current team code -> its full name (`Kansas City Chiefs`)."""
-    return {
-        row["team_id"]: row["name"]
-        for row in _read_csv(f"{league}_teams.csv")
-        if row["league"] == league
-    }

@@ -9,13 +9,13 @@ later dates build on earlier ones. Progress goes to an optional callback (the CL
 
 from __future__ import annotations
 
-import csv
 import logging
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from spread_eagle.config import Settings
+from spread_eagle.ingest.providers.replay import game_dates
 from spread_eagle.leagues import load_league
 from spread_eagle.pipeline.runner import execute_step, fail_run, open_run
 from spread_eagle.publish.step import build_ui, switch
@@ -42,9 +42,7 @@ class BackfillResult:
 def dates_to_fill(settings: Settings, start: date, end: date) -> list[date]:
     """With the replay schedule, only dates that have games; otherwise every date."""
     if settings.schedule_provider == "replay":
-        with settings.resolved_games_file.open(encoding="utf-8-sig", newline="") as handle:
-            days = {row.get("gameday") for row in csv.DictReader(handle)}
-        return sorted(d for d in (date.fromisoformat(x) for x in days if x) if start <= d <= end)
+        return [d for d in game_dates(settings.resolved_games_file) if start <= d <= end]
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
@@ -95,7 +93,7 @@ def _run_batch(
     result: BackfillResult,
     progress: Progress | None,
 ) -> None:
-    league_config = load_league(league)
+    league_config = load_league(league, settings.leagues_dir)
     ctxs: list[RunContext] = []
     total, done = len(days) * 2 + 2, 0
 

@@ -235,7 +235,7 @@ def run_daily(
 ) -> RunReport:
     """The daily run (or, with `steps=INGEST_STEPS`, the ingestion alone). Holds the (league,
     date) run lock for its whole duration."""
-    league_config = load_league(league or settings.league)
+    league_config = load_league(league or settings.league, settings.leagues_dir)
     if from_step is not None:
         check_step(from_step, steps)
     wh = warehouse or connect(settings.database_url)

@@ -13,7 +13,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from spread_eagle.leagues import League, team_names
+from spread_eagle.leagues import League
 from spread_eagle.warehouse import Warehouse
 
 PAYLOAD_VERSION = 2
@@ -94,7 +94,7 @@ def build_payload(
     meetings: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The payload from rows already read (see `retrieve`): pure, so tests need no warehouse."""
-    names = team_names(league.league)
+    names = league.names
     kickoff: datetime = features["kickoff_at"]
     team_games = team_games or {}
     home, away = features["home_team_id"], features["away_team_id"]

@@ -60,7 +60,7 @@ class Web:
 
     def league(self, name: str | None) -> League:
         try:
-            return load_league(name or self.settings.league)
+            return load_league(name or self.settings.league, self.settings.leagues_dir)
         except UnknownLeagueError as exc:
             raise WebError(HTTPStatus.BAD_REQUEST, str(exc)) from None
 

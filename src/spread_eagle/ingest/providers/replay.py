@@ -59,6 +59,20 @@ class ReplayError(RuntimeError):
     pass
 
 
+def game_dates(games_file: Path, finished_only: bool = False) -> list[date]:
+    """The dates (league-local `gameday`) of a replay games file, oldest first; with
+    `finished_only`, only dates that have a final score (what a demo can replay in full)."""
+    if not games_file.is_file():
+        raise ReplayError(f"games file not found: {games_file} (set SPREAD_EAGLE_GAMES_FILE)")
+    with games_file.open(encoding="utf-8-sig", newline="") as handle:
+        days = {
+            row["gameday"]
+            for row in csv.DictReader(handle)
+            if row.get("gameday") and (row.get("home_score") or not finished_only)
+        }
+    return sorted(date.fromisoformat(d) for d in days)
+
+
 def _has_true_opener(sheet_row: Mapping[str, str]) -> bool:
     """Only rows that also carry a close have a true opener (2014 on); before that the sheet's
     single pre-game line sits in its Open columns and is a close."""

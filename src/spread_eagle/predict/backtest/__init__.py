@@ -66,7 +66,7 @@ def evaluate(
     """
     if end_season < start_season:
         raise BacktestError(f"--end-season {end_season} is before --start-season {start_season}")
-    league = load_league(settings.league)
+    league = load_league(settings.league, settings.leagues_dir)
     if games is None:
         games = load_games(settings.resolved_games_file, league, settings.resolved_lines_file)
     evaluated = [g for g in games if start_season <= g.season <= end_season and g.is_final]
