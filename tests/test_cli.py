@@ -129,3 +129,29 @@ def test_ingest_then_quarantine_lists_what_was_kept_aside_and_why(tmp_path: Path
     )
     bad = runner.invoke(app, ["ingest", "--date", "2024-11-24", "--source", "bogus"], env=env)
     assert bad.exit_code == 1 and "not available" in bad.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["status"],
+        ["slate", "--date", "2024-11-24"],
+        ["validate", "--date", "2024-11-24"],
+        ["quarantine"],
+    ],
+)
+def test_readers_on_a_mistyped_warehouse_path_fail_and_create_nothing(
+    tmp_path: Path, command: list[str]
+) -> None:
+    missing = tmp_path / "typo" / "warehuose.duckdb"
+    result = CliRunner().invoke(
+        app,
+        command,
+        env={
+            "SPREAD_EAGLE_DATABASE_URL": f"duckdb:///{missing}",
+            "SPREAD_EAGLE_LOG_DIR": str(tmp_path),
+        },
+    )
+    assert result.exit_code == 1
+    assert "warehuose.duckdb" in result.output and "Traceback" not in result.output
+    assert not missing.exists() and not missing.parent.exists()

@@ -367,14 +367,9 @@ def quarantine(
 ) -> None:
     """List what ingestion quarantined (source, payload, record) and why."""
     from spread_eagle.ingest.raw_store import quarantined
-    from spread_eagle.warehouse import WarehouseError, connect
 
     settings = _settings()
-    try:
-        with connect(settings.database_url, read_only=True) as wh:
-            rows = quarantined(wh, run, limit)
-    except WarehouseError as exc:
-        raise _fail(str(exc)) from None
+    rows = _read(settings, lambda wh: quarantined(wh, run, limit))
     if as_json:
         _echo_json(rows)
         return
@@ -396,6 +391,30 @@ def quarantine(
 # -- reading ---------------------------------------------------------------------------------------
 
 
+def _fresh_checkout(settings: Settings) -> bool:
+    """The default warehouse not created yet: a normal first state, not an error (any other
+    missing warehouse is a mistyped URL, and readers say so)."""
+    from spread_eagle.config import DEFAULT_DATABASE_URL
+    from spread_eagle.warehouse import duckdb_path
+
+    return (
+        settings.database_url == DEFAULT_DATABASE_URL
+        and not duckdb_path(settings.database_url).exists()
+    )
+
+
+def _read(settings: Settings, reader: Callable[[Any], Any]) -> Any:
+    """Run a library read function on the warehouse opened read-only (a reader never creates,
+    migrates or writes); a storage problem becomes one clear line and exit 1."""
+    from spread_eagle.warehouse import WarehouseError, connect
+
+    try:
+        with connect(settings.database_url, read_only=True) as wh:
+            return reader(wh)
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from None
+
+
 def _published(settings: Settings, league: str, day: date) -> Any:
     """A published slate through the same reader as `serve`: on DuckDB it reads the published
     files, never the warehouse (which a running pipeline may hold), so it prints what the API serves."""
@@ -403,6 +422,14 @@ def _published(settings: Settings, league: str, day: date) -> Any:
     from spread_eagle.publish.slate import SlateNotFoundError
     from spread_eagle.warehouse import WarehouseError
 
+    if settings.database_url.startswith("duckdb:"):  # never opened (a run may hold it): just there?
+        from spread_eagle.warehouse import duckdb_path
+
+        if not duckdb_path(settings.database_url).exists():
+            raise _fail(
+                f"no DuckDB warehouse at {duckdb_path(settings.database_url).resolve()}: run "
+                "`spread-eagle demo` or `spread-eagle run-daily` first (or check SPREAD_EAGLE_DATABASE_URL)"
+            )
     reader = reader_for(settings.database_url)
     try:
         return reader.slate(league, day)
@@ -489,15 +516,10 @@ def context(
 ) -> None:
     """Print the retrieval payload stored beside a game's TL;DR."""
     from spread_eagle.summarize.context import stored_payload
-    from spread_eagle.warehouse import WarehouseError, connect
 
     settings = _settings()
     day = _parse_date(run_date)
-    try:
-        with connect(settings.database_url, read_only=True) as wh:
-            rows = stored_payload(wh, game_id, day)
-    except WarehouseError as exc:
-        raise _fail(str(exc)) from None
+    rows = _read(settings, lambda wh: stored_payload(wh, game_id, day))
     if not rows:
         raise _fail(f"no stored payload of {game_id}" + (f" on {day}" if day else ""))
     payload = json.loads(rows[0]["context_json"])
@@ -516,14 +538,12 @@ def status(
     """Recent runs, step by step, with counts and errors."""
     from spread_eagle.publish.slate import iso_z
     from spread_eagle.run.ledger import recent_runs
-    from spread_eagle.warehouse import WarehouseError, connect
 
     settings = _settings()
-    try:
-        with connect(settings.database_url, read_only=True) as wh:
-            runs = recent_runs(wh, limit=limit)
-    except WarehouseError as exc:
-        raise _fail(str(exc)) from None
+    if _fresh_checkout(settings):
+        runs: list[dict[str, Any]] = []
+    else:
+        runs = _read(settings, lambda wh: recent_runs(wh, limit=limit))
     if as_json:
         _echo_json(runs)
         return
@@ -560,17 +580,15 @@ def validate_cmd(
     outputs of its validated run, else of its newest run, under that run's clock."""
     from spread_eagle.leagues import UnknownLeagueError, load_league
     from spread_eagle.validate.step import check_stored
-    from spread_eagle.warehouse import WarehouseError, connect
 
     settings = _settings()
     day = _parse_date(run_date)
     assert day is not None
     try:
         league_config = load_league(league or settings.league, settings.leagues_dir)
-        with connect(settings.database_url, read_only=True) as wh:
-            run_id, results = check_stored(wh, settings, league_config, day)
-    except (UnknownLeagueError, WarehouseError) as exc:
+    except UnknownLeagueError as exc:
         raise _fail(str(exc)) from None
+    run_id, results = _read(settings, lambda wh: check_stored(wh, settings, league_config, day))
     out.print(
         f"checking {league_config.league} {day}: " + (f"run {run_id}" if run_id else "never run")
     )

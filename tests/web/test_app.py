@@ -154,7 +154,7 @@ def test_game_page(client: TestClient) -> None:
     assert page.status_code == 200
     text = page.text
     assert '<svg class="chart"' in text and "nflverse_close" in text  # line history by book
-    assert "form.home.wins_season" in text and "market.p_home_vigfree" in text  # the payload
+    assert "teams.home.season.wins" in text and "market.p_home_vigfree" in text  # the payload
     assert "ratings-1.0.0+nfl" in text  # model_version
     run_id = client.get("/api/games/2024_12_KC_CAR").json()["run_id"]
     assert f'href="/runs/{run_id}"' in text

@@ -15,7 +15,6 @@
         post_hook="{{ prune_unseen_games() }}"
     )
 }}
--- depends_on: {{ ref('fct__game') }}
 
 with games as (
 

@@ -14,7 +14,6 @@
         post_hook="{{ prune_unseen_games() }}"
     )
 }}
--- depends_on: {{ ref('fct__game') }}
 
 with team_games as (
 

@@ -34,6 +34,13 @@ class StoreResult:
     # per source: rows a parser found usable in the payloads it was handed (new or not)
     parsed_rows: dict[str, int] = field(default_factory=dict)
 
+    def summary(self) -> str:
+        """One line for the log: what was stored and what was kept aside."""
+        return (
+            f"{self.payloads_new} new payloads, {self.payloads_seen} unchanged, {self.rows} rows"
+            f" ({self.rows_unchanged} unchanged lines skipped), {self.quarantined} quarantined"
+        )
+
     def counts(self) -> dict[str, int]:
         return {
             "payloads_new": self.payloads_new,

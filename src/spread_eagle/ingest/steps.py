@@ -139,17 +139,7 @@ def ingest_slate(ctx: RunContext) -> StepOutcome:
     before = dict(result.parsed_rows)
     _store_all(ctx, lines, line_payloads, result)
     counts = {"games_scheduled": games, **result.counts(), **_stats(schedule, lines)}
-    log.info(
-        "%d games scheduled on %s; %d new payloads, %d unchanged, %d rows (%d unchanged lines skipped), "
-        "%d quarantined",
-        games,
-        ctx.run_date,
-        result.payloads_new,
-        result.payloads_seen,
-        result.rows,
-        result.rows_unchanged,
-        result.quarantined,
-    )
+    log.info("%d games scheduled on %s; %s", games, ctx.run_date, result.summary())
     problem = _nothing_usable("lines", lines, line_payloads, result)
     if problem:
         raise IngestError(problem)
@@ -172,13 +162,7 @@ def ingest_results(ctx: RunContext) -> StepOutcome:
     result = StoreResult()
     fetched = provider.fetch_results(ctx.run_date, ctx.as_of)
     _store_all(ctx, provider, fetched, result)
-    log.info(
-        "results: %d new payloads, %d unchanged, %d rows, %d quarantined",
-        result.payloads_new,
-        result.payloads_seen,
-        result.rows,
-        result.quarantined,
-    )
+    log.info("results: %s", result.summary())
     problem = _nothing_usable("results", provider, fetched, result)
     if problem:
         raise IngestError(problem)

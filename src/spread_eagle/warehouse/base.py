@@ -27,6 +27,10 @@ class WarehouseError(RuntimeError):
     """A storage problem with a message a person can act on."""
 
 
+class WarehouseMissingError(WarehouseError):
+    """A reader found no warehouse where the URL points (nothing was created)."""
+
+
 class LockHeldError(WarehouseError):
     """Another process holds the run lock for this league and date."""
 
@@ -119,12 +123,34 @@ class Warehouse(abc.ABC):
     def run_lock(self, key: str) -> contextlib.AbstractContextManager[None]:
         """Hold an exclusive lock named `key` for the block, or raise LockHeldError at once."""
 
-    @abc.abstractmethod
-    def relation_exists(self, schema: str, name: str) -> bool: ...
+    _conn: Any = None  # the engine's connection, opened on first use
 
-    @abc.abstractmethod
+    def relation_exists(self, schema: str, name: str) -> bool:
+        return bool(
+            self.scalar(
+                "select count(*) as n from information_schema.tables"
+                " where table_schema = ? and table_name = ?",
+                (schema, name),
+            )
+        )
+
+    def columns(self, table: str) -> list[str]:
+        """The columns of `schema.table`, in order."""
+        schema, _, name = table.partition(".")
+        return [
+            r["column_name"]
+            for r in self.query(
+                "select column_name from information_schema.columns"
+                " where table_schema = ? and table_name = ? order by ordinal_position",
+                (schema, name),
+            )
+        ]
+
     def close(self) -> None:
         """Release the connection (DuckDB: lets dbt open the file in this process)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     @abc.abstractmethod
     def dbt_env(self) -> dict[str, str]:
@@ -133,10 +159,6 @@ class Warehouse(abc.ABC):
     @abc.abstractmethod
     def describe(self) -> str:
         """A one-line, secret-free description (engine and location)."""
-
-    @abc.abstractmethod
-    def columns(self, table: str) -> list[str]:
-        """The columns of `schema.table`, in order."""
 
     # -- shared behaviour -------------------------------------------------------------------
     def insert_all(self, table: str, rows: Sequence[Mapping[str, Any]]) -> int:
@@ -178,7 +200,7 @@ class Warehouse(abc.ABC):
         """A reader's guard: the warehouse exists and is migrated to what this code reads."""
         latest = max(m.version for m in load_migrations())
         if not self.relation_exists("ops", "schema_migration"):
-            raise WarehouseError(
+            raise WarehouseMissingError(
                 f"{self.describe()} holds no Spread Eagle warehouse yet: run `spread-eagle demo` or "
                 "`spread-eagle run-daily` first (or check SPREAD_EAGLE_DATABASE_URL)"
             )

@@ -19,6 +19,7 @@ from spread_eagle.warehouse.base import (
     Row,
     Warehouse,
     WarehouseError,
+    WarehouseMissingError,
     from_storage,
     to_storage,
 )
@@ -51,35 +52,24 @@ class DuckDBWarehouse(Warehouse):
     @property
     def conn(self) -> duckdb.DuckDBPyConnection:
         if self._conn is None:
-            if self.read_only:
-                self._open_read_only()
-                return self.conn
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.read_only and not self.path.is_file():  # a reader never creates a warehouse
+                raise WarehouseMissingError(
+                    f"no DuckDB warehouse at {self.path}: run `spread-eagle demo` or `spread-eagle "
+                    "run-daily` first (or check SPREAD_EAGLE_DATABASE_URL)"
+                )
+            if not self.read_only:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                self._conn = duckdb.connect(str(self.path))
+                self._conn = duckdb.connect(str(self.path), read_only=self.read_only)
             except duckdb.IOException as exc:
                 raise WarehouseError(
                     f"cannot open the DuckDB file {self.path}: {exc}. Another spread-eagle process "
                     "(or a dbt or DuckDB shell) probably has it open; wait for it or stop it."
                 ) from exc
             self._conn.execute("set TimeZone = 'UTC'")
+            if self.read_only:
+                self.check_schema()
         return self._conn
-
-    def _open_read_only(self) -> None:
-        if not self.path.is_file():
-            raise WarehouseError(
-                f"no DuckDB warehouse at {self.path}: run `spread-eagle demo` or `spread-eagle "
-                "run-daily` first (or check SPREAD_EAGLE_DATABASE_URL)"
-            )
-        try:
-            self._conn = duckdb.connect(str(self.path), read_only=True)
-        except duckdb.Error as exc:
-            raise WarehouseError(
-                f"cannot open the DuckDB file {self.path} to read: {exc}. A running pipeline "
-                "(or a dbt or DuckDB shell) probably has it open; try again when it is done."
-            ) from exc
-        self._conn.execute("set TimeZone = 'UTC'")
-        self.check_schema()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.conn.execute(sql, [to_storage(p) for p in params])
@@ -164,30 +154,6 @@ class DuckDBWarehouse(Warehouse):
             yield
         finally:
             handle.close()
-
-    def relation_exists(self, schema: str, name: str) -> bool:
-        return bool(
-            self.scalar(
-                "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                (schema, name),
-            )
-        )
-
-    def columns(self, table: str) -> list[str]:
-        schema, _, name = table.partition(".")
-        return [
-            r["column_name"]
-            for r in self.query(
-                "select column_name from information_schema.columns"
-                " where table_schema = ? and table_name = ? order by ordinal_position",
-                (schema, name),
-            )
-        ]
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
 
     def dbt_env(self) -> dict[str, str]:
         return {"SPREAD_EAGLE_DBT_TARGET": "duckdb", "SPREAD_EAGLE_DUCKDB_PATH": str(self.path)}

@@ -105,30 +105,6 @@ class PostgresWarehouse(Warehouse):
         finally:
             lock_conn.close()
 
-    def relation_exists(self, schema: str, name: str) -> bool:
-        return bool(
-            self.scalar(
-                "select count(*) as n from information_schema.tables where table_schema = ? and table_name = ?",
-                (schema, name),
-            )
-        )
-
-    def columns(self, table: str) -> list[str]:
-        schema, _, name = table.partition(".")
-        return [
-            r["column_name"]
-            for r in self.query(
-                "select column_name from information_schema.columns"
-                " where table_schema = ? and table_name = ? order by ordinal_position",
-                (schema, name),
-            )
-        ]
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
     def dbt_env(self) -> dict[str, str]:
         parts = urlsplit(self.url)
         return {

@@ -55,8 +55,9 @@ def lean(prediction: dict[str, Any], home: str, away: str) -> str:
 
 def record(detail: dict[str, Any] | None, side: str) -> str:
     """'9-1' from the TL;DR's payload (the season record before this game), '' when unknown."""
-    form = ((detail or {}).get("tldr_context") or {}).get("form", {}).get(side) or {}
-    wins, losses = form.get("wins_season"), form.get("losses_season")
+    payload = (detail or {}).get("tldr_context") or {}
+    season = ((payload.get("teams") or {}).get(side) or {}).get("season") or {}
+    wins, losses = season.get("wins"), season.get("losses")
     return "" if wins is None or losses is None else f"{wins}-{losses}"
 
 

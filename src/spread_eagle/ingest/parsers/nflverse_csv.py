@@ -14,6 +14,17 @@ from datetime import date, datetime
 from spread_eagle.ingest.payload import ExpectedGame, ParsedPayload, Payload, QuarantinedRecord
 from spread_eagle.leagues import League
 
+# The pre-game market columns (nflverse's closing line): blank in a replay until the close.
+LINE_COLUMNS = (
+    "away_moneyline",
+    "home_moneyline",
+    "spread_line",
+    "away_spread_odds",
+    "home_spread_odds",
+    "total_line",
+    "under_odds",
+    "over_odds",
+)
 COLUMNS = [
     "game_id",
     "season",
@@ -39,14 +50,7 @@ COLUMNS = [
     "ftn",
     "away_rest",
     "home_rest",
-    "away_moneyline",
-    "home_moneyline",
-    "spread_line",
-    "away_spread_odds",
-    "home_spread_odds",
-    "total_line",
-    "under_odds",
-    "over_odds",
+    *LINE_COLUMNS,
     "div_game",
     "roof",
     "surface",

@@ -31,7 +31,12 @@ from functools import cached_property
 from pathlib import Path
 
 from spread_eagle.ingest.parsers.aussportsbetting import REPLAY_COLUMNS, SHEET_HEADER, parse_sheet
-from spread_eagle.ingest.parsers.nflverse_csv import expected_games, kickoff_local, parse_games_csv
+from spread_eagle.ingest.parsers.nflverse_csv import (
+    LINE_COLUMNS,
+    expected_games,
+    kickoff_local,
+    parse_games_csv,
+)
 from spread_eagle.ingest.payload import ParsedPayload, Payload
 from spread_eagle.ingest.providers.base import LINES, RESULTS, SCHEDULE
 from spread_eagle.leagues import League
@@ -43,16 +48,6 @@ SHEET_ENDPOINT = "open_close.csv#date"
 SHEET_SOURCE = "aussportsbetting"
 SHEET_CLOSE_COLUMNS = [h for h in SHEET_HEADER if h.endswith((" Min", " Max", " Close"))]
 SHEET_RESULT_COLUMNS = ["Home Score", "Away Score", "Overtime?"]
-LINE_COLUMNS = (
-    "away_moneyline",
-    "home_moneyline",
-    "spread_line",
-    "away_spread_odds",
-    "home_spread_odds",
-    "total_line",
-    "under_odds",
-    "over_odds",
-)
 
 
 class ReplayError(RuntimeError):
