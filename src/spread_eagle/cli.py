@@ -272,9 +272,20 @@ def backtest(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder for metrics.json and report.html.")
     ],
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="Also store each model's version, parameters and these metrics in the warehouse "
+            "(ops.model, ops.model_metrics), where `spread-eagle models` lists them.",
+        ),
+    ] = False,
 ) -> None:
     """Walk-forward evaluation of every model against the market; writes DIR/metrics.json and DIR/report.html."""
+    from spread_eagle.leagues import load_league
     from spread_eagle.predict.backtest import BacktestError, run_backtest
+    from spread_eagle.predict.registry import record_metrics
+    from spread_eagle.warehouse import WarehouseError, connect
 
     settings = _settings()
     try:
@@ -282,6 +293,13 @@ def backtest(
             metrics = run_backtest(settings, start_season, end_season, out_dir, progress)
     except BacktestError as exc:
         raise _fail(str(exc)) from None
+    if record:
+        try:
+            with connect(settings.database_url) as wh:
+                wh.migrate()
+                record_metrics(wh, load_league(settings.league), metrics)
+        except WarehouseError as exc:
+            raise _fail(str(exc)) from None
     out.print(
         f"backtest {start_season}-{end_season}: {metrics['games']} games -> {out_dir / 'metrics.json'}, "
         f"{out_dir / 'report.html'}"
@@ -528,6 +546,76 @@ def context(
     else:
         out.print(json.dumps(payload, indent=2, sort_keys=True))
         out.print(f"[bold]TL;DR[/]: {rows[0]['tldr_text']}")
+
+
+@app.command()
+def models(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """The configured models and their versions, and every registered version with its latest
+    backtest figures (ops.model, ops.model_metrics)."""
+    from spread_eagle.leagues import load_league
+    from spread_eagle.predict.registry import UnknownModelError, configured_versions, list_models
+    from spread_eagle.publish.slate import iso_z
+    from spread_eagle.warehouse import WarehouseError, connect
+
+    settings = _settings()
+    try:
+        configured = configured_versions(settings.models, load_league(settings.league))
+    except UnknownModelError as exc:
+        raise _fail(str(exc)) from None
+    registered: list[dict[str, object]] = []
+    note = None
+    try:
+        with connect(settings.database_url, read_only=True) as wh:
+            registered = list_models(wh)
+    except WarehouseError as exc:
+        note = f"no registry to read ({exc}); run `spread-eagle run-daily` or `backtest --record`"
+    except Exception as exc:  # an older warehouse without migration 0006
+        note = f"no registry to read ({type(exc).__name__}); run `spread-eagle run-daily` first"
+    if as_json:
+        _echo_json(
+            {
+                "configured": configured,
+                "registered": [
+                    {k: (iso_z(v) if isinstance(v, datetime) else v) for k, v in r.items()}
+                    for r in registered
+                ],
+            }
+        )
+        return
+    table = Table("model", "configured version")
+    for name, version in configured.items():
+        table.add_row(name, version)
+    out.print(table)
+    if note:
+        out.print(note)
+        return
+    listing = Table(
+        "model",
+        "version",
+        "cutoff",
+        "registered",
+        "seasons",
+        "games",
+        "spread MAE",
+        "win Brier",
+        "ECE",
+    )
+    for r in registered:
+        seasons = "" if r["start_season"] is None else f"{r['start_season']}-{r['end_season']}"
+        listing.add_row(
+            str(r["model"]),
+            str(r["model_version"]),
+            str(r["training_cutoff"]),
+            str(iso_z(r["registered_at"])),  # type: ignore[arg-type]
+            seasons,
+            "" if r["games"] is None else str(r["games"]),
+            "" if r["spread_mae"] is None else f"{r['spread_mae']:.3f}",
+            "" if r["win_brier"] is None else f"{r['win_brier']:.4f}",
+            "" if r["calibration_ece"] is None else f"{r['calibration_ece']:.4f}",
+        )
+    out.print(listing)
 
 
 @app.command()

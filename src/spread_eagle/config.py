@@ -105,7 +105,14 @@ class Settings(BaseSettings):
     anthropic_api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("ANTHROPIC_API_KEY", "SPREAD_EAGLE_ANTHROPIC_API_KEY")
     )
-    model_name: str = Field("ratings", description="The model whose predictions the run publishes.")
+    models: str = Field(
+        "ratings,market_blend",
+        description="Comma list of the models that predict every game (validation expects each).",
+    )
+    model_name: str = Field(
+        "market_blend",
+        description="The headline model: its play heads the slate and its numbers the TL;DR.",
+    )
     log_dir: Path = Field(Path("logs"), description="Where the JSON-lines run logs go.")
     backtest_dir: Path = Field(
         Path("bench/out/backtest"),
@@ -124,6 +131,16 @@ class Settings(BaseSettings):
                 f"(got a URL starting with {value.split(':', 1)[0]!r})"
             )
         return value
+
+    @property
+    def model_list(self) -> list[str]:
+        return [m.strip() for m in self.models.split(",") if m.strip()]
+
+    @property
+    def headline_model(self) -> str:
+        """The configured model whose play heads the slate (`model_name` when configured)."""
+        names = self.model_list
+        return self.model_name if self.model_name in names or not names else names[-1]
 
     @property
     def resolved_games_file(self) -> Path:

@@ -55,9 +55,10 @@ def test_run_daily_publishes_every_game_with_lines_prediction_and_tldr(settings:
     assert len(slate["games"]) == SUNDAY_GAMES
     for game in slate["games"]:
         assert isinstance(game["market"]["spread_home"], float)
-        assert game["predictions"] and all(
-            p["model_version"].startswith("ratings-") for p in game["predictions"]
-        )
+        assert [p["model"] for p in game["predictions"]] == ["market_blend", "ratings"]
+        assert all(p["model_version"].startswith(p["model"] + "-") for p in game["predictions"])
+        assert game["headline_play"]["model"] == "market_blend"
+        assert all("rule" in p and "stake" in p for p in game["predictions"])
         assert game["tldr"]["text"].strip() and game["tldr"]["grounded"] is True
     kc_car = next(g for g in slate["games"] if g["game_id"] == "2024_12_KC_CAR")
     assert kc_car["market"]["spread_home"] == 11.0  # CAR an 11-point home underdog
@@ -73,7 +74,7 @@ def test_run_daily_publishes_every_game_with_lines_prediction_and_tldr(settings:
     assert all(s["status"] == "succeeded" for s in steps)
     counts = {s["step"]: s["row_counts"] for s in steps}
     assert counts["ingest_slate"]["games_scheduled"] == SUNDAY_GAMES
-    assert counts["predict"]["predictions"] == SUNDAY_GAMES
+    assert counts["predict"]["predictions"] == 2 * SUNDAY_GAMES  # ratings and market_blend
     assert counts["publish"]["games_published"] == SUNDAY_GAMES
 
     if settings.database_url.startswith("duckdb"):

@@ -20,7 +20,13 @@ final as (
         p_home_cover,
         p_over,
         edge,
-        play
+        play,
+        p_push,
+        side,
+        price_american,
+        fair_american,
+        stake,
+        rule_json
     from predictions
 
 )

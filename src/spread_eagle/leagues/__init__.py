@@ -33,7 +33,8 @@ class League:
     game_hours: float
     closing_line_minutes_before_kickoff: int
     opening_line_days_before_kickoff: int
-    ratings: dict[str, float]
+    ratings: dict[str, float] = field(default_factory=dict)
+    models: dict[str, Any] = field(default_factory=dict)
     default_kickoff_time: str = "13:00"
     sport_keys: dict[str, str] = field(default_factory=dict)
     teams: frozenset[str] = frozenset()

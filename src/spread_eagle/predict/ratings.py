@@ -1,180 +1,193 @@
-"""The baseline "ratings" model: recency-weighted ridge team ratings for margin and scoring,
-blended with the market's own number, turned into probabilities with the league's margin spread.
+"""The `ratings` model: a team-and-quarterback strength model fitted on results alone.
 
-A step is a function of its inputs: `fit` takes finished games, `predict` takes feature rows;
-neither touches the warehouse, so both are tested on plain lists.
+It never reads a line. `GameInput` has no field for one, so nothing the market says can reach it
+(tests/predict/test_line_blind.py changes every line of the history and compares).
+
+Ratings (points above an average team on a neutral field) are a Kalman filter, the Bayesian
+cousin of FiveThirtyEight's Elo and nfelo: each team has a strength T and each starting
+quarterback a value Q (points he adds over an average starter), both with a variance. A game's
+expected home margin is
+
+    T_home + Q_home_qb - T_away - Q_away_qb + home_field (0 at a neutral site) + rest * (days diff)
+
+and after the game the miss (capped at `mov_cap` points, a margin-of-victory damping) is shared
+among the four ratings in proportion to their variances, the Kalman gain var / (sum of vars +
+game noise). Uncertainty grows a little every game (ratings drift), and at each new season every
+team is regressed toward average and its variance widened (`season_regression`,
+`season_variance`). A quarterback never seen starts at `qb_new` (a backup or rookie is worth less
+than the starter he replaces) with a wide variance, so a starting-QB change moves the number at
+once and the model learns the new starter quickly. Home field is itself a slowly-learned state
+(`home_field_rate`), since the NFL's home edge has shrunk over the decades.
+
+Totals: each team has an offence and a defence rating in points, learned with a fixed rate, on a
+league-wide scoring level that also drifts. Win probability comes from the league's discrete
+margin distribution (key numbers included) around the predicted margin with the model's own
+spread. Constants are fitted on 1999-2014 (`spread_eagle.predict.fit`) and live in the league's
+config under `models.ratings`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import numpy as np
-
-from spread_eagle.leagues import League
-from spread_eagle.odds import BREAK_EVEN_AT_MINUS_110, format_line
-from spread_eagle.predict.probability import normal_cdf
+from spread_eagle.predict.distribution import KeyedDistribution
 
 MODEL_NAME = "ratings"
-MODEL_SEMVER = "1.0.0"
-
-
-def model_version(league: League) -> str:
-    """Name, code version and a hash of the league constants it uses: change either, new version."""
-    constants = {
-        "ratings": league.ratings,
-        "home_field_points": league.home_field_points,
-        "margin_sd": league.margin_sd,
-        "total_sd": league.total_sd,
-    }
-    digest = hashlib.sha256(json.dumps(constants, sort_keys=True).encode()).hexdigest()[:8]
-    return f"{MODEL_NAME}-{MODEL_SEMVER}+{league.league}.{digest}"
+CODE_VERSION = "2.0.0"
 
 
 @dataclass(frozen=True)
-class FinishedGame:
+class GameInput:
+    """What the ratings model may know about a game before kickoff: no line, no score."""
+
+    game_id: str
+    season: int
     game_date: date
     home_team_id: str
     away_team_id: str
     is_neutral_site: bool
-    home_score: int
-    away_score: int
+    home_rest_days: int | None = None
+    away_rest_days: int | None = None
+    home_qb_id: str | None = None
+    away_qb_id: str | None = None
 
 
 @dataclass(frozen=True)
-class Prediction:
-    game_id: str
+class RatingForecast:
     margin_home: float
     total: float
     p_home_win: float
-    p_home_cover: float | None
-    p_over: float | None
-    spread_home: float | None
-    total_line: float | None
-    edge: float | None
-    play: str | None
 
 
-@dataclass
-class FittedRatings:
-    margin: dict[str, float]
-    scoring: dict[str, float]
-    mean_total: float
-    games: int
+def margin_distribution(params: Mapping[str, Any], sd: float) -> KeyedDistribution:
+    weights = {int(k): float(v) for k, v in dict(params["margin_key_weights"]).items()}
+    return KeyedDistribution(sd=sd, weights=weights, symmetric=True)
 
 
-class RatingsModel:
-    name = MODEL_NAME
+def total_distribution(params: Mapping[str, Any], sd: float) -> KeyedDistribution:
+    weights = {int(k): float(v) for k, v in dict(params.get("total_key_weights", {})).items()}
+    return KeyedDistribution(sd=sd, weights=weights, symmetric=False, low=0, high=140)
 
-    def __init__(self, league: League) -> None:
-        self.league = league
-        self.version = model_version(league)
-        self.params = league.ratings
 
-    def fit(self, games: Sequence[FinishedGame], as_of_date: date) -> FittedRatings:
-        """Ridge ratings on games strictly before `as_of_date`, weighted by recency."""
-        usable = [g for g in games if g.game_date < as_of_date]
-        teams = sorted({g.home_team_id for g in usable} | {g.away_team_id for g in usable})
-        if not usable:
-            return FittedRatings({}, {}, self.league.typical_total, 0)
-        index = {team: i for i, team in enumerate(teams)}
-        n, size = len(usable), len(teams)
-        home = np.fromiter((index[g.home_team_id] for g in usable), dtype=np.intp, count=n)
-        away = np.fromiter((index[g.away_team_id] for g in usable), dtype=np.intp, count=n)
-        home_edge = self.league.home_field_points
-        margin = np.fromiter(
-            (
-                (g.home_score - g.away_score) - (0.0 if g.is_neutral_site else home_edge)
-                for g in usable
-            ),
-            dtype=float,
-            count=n,
-        )
-        total = np.fromiter((g.home_score + g.away_score for g in usable), dtype=float, count=n)
-        half_life = float(self.params["half_life_days"])
-        weight = np.fromiter(
-            (0.5 ** ((as_of_date - g.game_date).days / half_life) for g in usable),
-            dtype=float,
-            count=n,
-        )
-        # The weighted normal equations of the design rows (+1 home, -1 away) for the margin and
-        # (+1 home, +1 away) for scoring, accumulated game by game (np.bincount) rather than
-        # through a dense n x teams matrix: O(games), no BLAS threads (which thrash on a busy
-        # machine), and the same solution.
-        appearances = np.bincount(home, weights=weight, minlength=size) + np.bincount(
-            away, weights=weight, minlength=size
-        )
-        pairs = np.bincount(home * size + away, weights=weight, minlength=size * size).reshape(
-            size, size
-        )
-        pairs = pairs + pairs.T
-        ridge = float(self.params["ridge"]) * np.eye(size)
-        mean_total = float(np.average(total, weights=weight))
-        wm, wt = weight * margin, weight * (total - mean_total)
-        margin_ratings = np.linalg.solve(
-            np.diag(appearances) - pairs + ridge,
-            np.bincount(home, weights=wm, minlength=size)
-            - np.bincount(away, weights=wm, minlength=size),
-        )
-        scoring = np.linalg.solve(
-            np.diag(appearances) + pairs + ridge,
-            np.bincount(home, weights=wt, minlength=size)
-            + np.bincount(away, weights=wt, minlength=size),
-        )
-        return FittedRatings(
-            margin={t: float(margin_ratings[i]) for t, i in index.items()},
-            scoring={t: float(scoring[i]) for t, i in index.items()},
-            mean_total=mean_total,
-            games=n,
-        )
+class RatingsState:
+    """The ratings as of some moment: `forecast` a game, then `update` it once final.
 
-    def predict(
-        self, fitted: FittedRatings, features: Sequence[dict[str, Any]]
-    ) -> list[Prediction]:
-        """One prediction per feature row (a feat__game row), in the order given."""
-        w = float(self.params["market_weight"])
-        out = []
-        for f in features:
-            home, away = f["home_team_id"], f["away_team_id"]
-            home_edge = 0.0 if f["is_neutral_site"] else self.league.home_field_points
-            rating_margin = fitted.margin.get(home, 0.0) - fitted.margin.get(away, 0.0) + home_edge
-            rating_total = (
-                fitted.mean_total + fitted.scoring.get(home, 0.0) + fitted.scoring.get(away, 0.0)
+    Feed games in date order and forecast every game of a date before updating with any of them
+    (the engine does), so nothing of a date or later reaches that date's forecasts.
+    """
+
+    def __init__(self, params: Mapping[str, Any], distribution: Mapping[str, Any]) -> None:
+        p = {k: v for k, v in params.items() if not isinstance(v, dict | list)}
+        self.p = {k: float(v) for k, v in p.items()}
+        self.franchise: dict[str, str] = dict(params.get("franchises", {}))
+        self.margin_dist = margin_distribution(distribution, self.p["margin_sd"])
+        self.team: dict[str, float] = {}
+        self.team_var: dict[str, float] = {}
+        self.qb: dict[str, float] = {}
+        self.qb_var: dict[str, float] = {}
+        self.last_qb: dict[str, str] = {}
+        self.offence: dict[str, float] = {}
+        self.defence: dict[str, float] = {}
+        self.home_field = self.p["home_field"]
+        self.points = self.p["points_per_team"]
+        self.season: int | None = None
+
+    def _franchise(self, team: str) -> str:
+        return self.franchise.get(team, team)
+
+    def _new_season(self, season: int) -> None:
+        if self.season is not None and season <= self.season:
+            return
+        self.season = season
+        p = self.p
+        for t in self.team:
+            self.team[t] *= p["season_regression"]
+            self.team_var[t] = min(
+                self.team_var[t] + p["season_variance"], p["team_prior_variance"]
             )
-            spread, total_line = f.get("spread_home_current"), f.get("total_current")
-            margin = rating_margin if spread is None else w * (-spread) + (1 - w) * rating_margin
-            total = rating_total if total_line is None else w * total_line + (1 - w) * rating_total
-            margin, total = round(margin, 1), round(total, 1)
-            p_cover = p_over = edge = None
-            play = None
-            if spread is not None:
-                p_cover = round(normal_cdf((margin + spread) / self.league.margin_sd), 3)
-                edge = round(max(p_cover, 1 - p_cover) - BREAK_EVEN_AT_MINUS_110, 3)
-                if edge > 0:
-                    play = (
-                        f"{home} {format_line(spread)}"
-                        if p_cover > 0.5
-                        else f"{away} {format_line(-spread)}"
-                    )
-            if total_line is not None:
-                p_over = round(normal_cdf((total - total_line) / self.league.total_sd), 3)
-            out.append(
-                Prediction(
-                    game_id=f["game_id"],
-                    margin_home=margin,
-                    total=total,
-                    p_home_win=round(normal_cdf(margin / self.league.margin_sd), 3),
-                    p_home_cover=p_cover,
-                    p_over=p_over,
-                    spread_home=spread,
-                    total_line=total_line,
-                    edge=edge,
-                    play=play,
-                )
+        for q in self.qb:
+            self.qb[q] *= p["qb_season_regression"]
+            self.qb_var[q] = min(self.qb_var[q] + p["qb_season_variance"], p["qb_prior_variance"])
+        for t in self.offence:
+            self.offence[t] *= p["points_season_regression"]
+            self.defence[t] *= p["points_season_regression"]
+
+    def _team(self, team: str) -> str:
+        t = self._franchise(team)
+        if t not in self.team:
+            self.team[t] = 0.0
+            self.team_var[t] = self.p["team_prior_variance"]
+            self.offence[t] = 0.0
+            self.defence[t] = 0.0
+        return t
+
+    def _qb(self, team: str, qb_id: str | None) -> str:
+        """The starter's key: as given, else the team's last known starter, else a team stand-in."""
+        key = qb_id or self.last_qb.get(team) or f"team:{team}"
+        if key not in self.qb:
+            self.qb[key] = self.p["qb_new"] if qb_id else 0.0
+            self.qb_var[key] = self.p["qb_prior_variance"]
+        return key
+
+    def _parts(self, g: GameInput) -> tuple[str, str, str, str, float, float]:
+        self._new_season(g.season)
+        h, a = self._team(g.home_team_id), self._team(g.away_team_id)
+        hq, aq = self._qb(h, g.home_qb_id), self._qb(a, g.away_qb_id)
+        home_edge = 0.0 if g.is_neutral_site else self.home_field
+        rest = 0.0
+        if g.home_rest_days is not None and g.away_rest_days is not None:
+            cap = self.p["rest_cap_days"]
+            rest = self.p["rest_points_per_day"] * max(
+                -cap, min(cap, float(g.home_rest_days - g.away_rest_days))
             )
-        return out
+        return h, a, hq, aq, home_edge, rest
+
+    def forecast(self, g: GameInput) -> RatingForecast:
+        h, a, hq, aq, home_edge, rest = self._parts(g)
+        margin = self.team[h] + self.qb[hq] - self.team[a] - self.qb[aq] + home_edge + rest
+        total = (
+            2 * self.points + self.offence[h] + self.defence[a] + self.offence[a] + self.defence[h]
+        )
+        return RatingForecast(
+            margin_home=margin, total=total, p_home_win=self.margin_dist.home_win(margin)
+        )
+
+    def update(self, g: GameInput, home_score: int, away_score: int) -> None:
+        p = self.p
+        h, a, hq, aq, home_edge, rest = self._parts(g)
+        for t in (h, a):
+            self.team_var[t] += p["game_variance"]
+        for q in (hq, aq):
+            self.qb_var[q] += p["qb_game_variance"]
+        expected = self.team[h] + self.qb[hq] - self.team[a] - self.qb[aq] + home_edge + rest
+        cap = p["mov_cap"]
+        miss = max(-cap, min(cap, (home_score - away_score) - expected))
+        spread = self.team_var[h] + self.team_var[a] + self.qb_var[hq] + self.qb_var[aq]
+        spread += p["game_noise_variance"]
+        for key, store, var, sign in (
+            (h, self.team, self.team_var, 1.0),
+            (a, self.team, self.team_var, -1.0),
+            (hq, self.qb, self.qb_var, 1.0),
+            (aq, self.qb, self.qb_var, -1.0),
+        ):
+            gain = var[key] / spread
+            store[key] += sign * gain * miss
+            var[key] *= 1.0 - gain
+        if not g.is_neutral_site:
+            self.home_field += p["home_field_rate"] * miss
+        # Scoring: the league level, then each side's offence and the other side's defence.
+        rate = p["points_rate"]
+        expected_home = self.points + self.offence[h] + self.defence[a]
+        expected_away = self.points + self.offence[a] + self.defence[h]
+        self.points += p["points_level_rate"] * (
+            (home_score + away_score) - (expected_home + expected_away)
+        )
+        miss_home, miss_away = home_score - expected_home, away_score - expected_away
+        self.offence[h] += rate * miss_home
+        self.defence[a] += rate * miss_home
+        self.offence[a] += rate * miss_away
+        self.defence[h] += rate * miss_away
+        self.last_qb[h], self.last_qb[a] = hq, aq

@@ -1,59 +1,142 @@
-"""The predict step: fit the configured model on history before the date, predict every game, and
-write the predictions under the run's own id (they become the date's only when the run validates)."""
+"""The predict step: walk every configured model over the league's history before the date, then
+forecast each game of the date, and write one row per game and model under the run's own id (they
+become the date's only when the run validates). The walk is the backtest's engine, so what the
+daily run publishes is what the backtest measured; same rows in, same rows out.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
-from spread_eagle.predict.ratings import FinishedGame
-from spread_eagle.predict.registry import build_model
+from spread_eagle.predict.engine import Engine, GameRecord, ModelForecast
+from spread_eagle.predict.ratings import GameInput
+from spread_eagle.predict.registry import configured_versions, register
 from spread_eagle.run import RunContext, StepOutcome
-from spread_eagle.warehouse.relations import finished_games, game_features
+from spread_eagle.warehouse.relations import best_prices, game_features, model_history
 
 log = logging.getLogger(__name__)
 
 
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _game(row: dict[str, Any], season: int | None = None) -> GameInput:
+    return GameInput(
+        game_id=str(row["game_id"]),
+        season=int(row["season"] if season is None else season),
+        game_date=row["game_date"],
+        home_team_id=str(row["home_team_id"]),
+        away_team_id=str(row["away_team_id"]),
+        is_neutral_site=bool(row["is_neutral_site"]),
+        home_rest_days=_int(row.get("home_rest_days")),
+        away_rest_days=_int(row.get("away_rest_days")),
+        home_qb_id=row.get("home_qb_id"),
+        away_qb_id=row.get("away_qb_id"),
+    )
+
+
+def history_record(row: dict[str, Any]) -> GameRecord:
+    return GameRecord(
+        game=_game(row),
+        spread_home=_float(row["spread_home"]),
+        total_line=_float(row["total_line"]),
+        moneyline_home=_int(row["moneyline_home"]),
+        moneyline_away=_int(row["moneyline_away"]),
+        open_spread_home=_float(row["spread_home_open"]),
+        home_score=_int(row["home_score"]),
+        away_score=_int(row["away_score"]),
+    )
+
+
+def today_record(row: dict[str, Any], prices: dict[str, Any] | None) -> GameRecord:
+    prices = prices or {}
+    return GameRecord(
+        game=_game(row),
+        spread_home=_float(row["spread_home_current"]),
+        total_line=_float(row["total_current"]),
+        moneyline_home=_int(row["moneyline_home_current"]),
+        moneyline_away=_int(row["moneyline_away_current"]),
+        open_spread_home=_float(row["spread_home_open"]),
+        open_total=_float(row["total_open"]),
+        spread_home_best=_float(row["spread_home_best"]),
+        spread_home_best_price=_int(prices.get("spread_home_best_price")),
+        spread_away_best=_float(row["spread_away_best"]),
+        spread_away_best_price=_int(prices.get("spread_away_best_price")),
+    )
+
+
+def _r(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def prediction_row(m: ModelForecast, version: str) -> dict[str, Any]:
+    """The stored numbers, rounded once here (margin and total to 0.1, probabilities to 0.001)."""
+    return {
+        "model": m.model,
+        "model_version": version,
+        "margin_home": round(m.margin_home, 1),
+        "total": round(m.total, 1),
+        "p_home_win": round(m.p_home_win, 3),
+        "p_home_cover": _r(m.p_home_cover, 3),
+        "p_push": _r(m.p_push, 3),
+        "p_over": _r(m.p_over, 3),
+        "spread_home": m.spread_home,
+        "total_line": m.total_line,
+        "edge": _r(m.edge, 3),
+        "play": m.pick,
+        "side": m.side,
+        "price_american": m.price,
+        "fair_american": m.fair_american,
+        "stake": round(m.stake, 4),
+        "rule_json": json.dumps(m.rule, sort_keys=True),
+    }
+
+
 def predict(ctx: RunContext) -> StepOutcome:
     wh, league = ctx.warehouse, ctx.league.league
-    model = build_model(ctx.settings.model_name, ctx.league)
+    versions = configured_versions(ctx.settings.models, ctx.league)
     features = game_features(wh, league, ctx.run_date)
-    history = [
-        FinishedGame(**r)
-        for r in finished_games(wh, league, ctx.run_date, int(model.params["seasons_of_history"]))
-    ]
-    fitted = model.fit(history, ctx.run_date)
-    predictions = model.predict(fitted, features)
+    prices = {r["game_id"]: r for r in best_prices(wh, league, ctx.run_date)}
+    history = [history_record(r) for r in model_history(wh, league, ctx.run_date)]
+    today = [today_record(r, prices.get(r["game_id"])) for r in features]
+    forecasts = Engine(ctx.league).walk([*history, *today], keep=lambda r: not r.is_final)
+    forecasts = [f for f in forecasts if f.record.game.game_date == ctx.run_date]
+    register(wh, ctx.league, list(versions))
     now = datetime.now(UTC)
-    wh.replace(
-        "outputs.game_prediction",
-        {"run_id": ctx.run_id, "model": model.name},
-        [
-            {
-                "run_id": ctx.run_id,
-                "league": league,
-                "run_date": ctx.run_date,
-                "game_id": p.game_id,
-                "model": model.name,
-                "model_version": model.version,
-                "margin_home": p.margin_home,
-                "total": p.total,
-                "p_home_win": p.p_home_win,
-                "p_home_cover": p.p_home_cover,
-                "p_over": p.p_over,
-                "spread_home": p.spread_home,
-                "total_line": p.total_line,
-                "edge": p.edge,
-                "play": p.play,
-                "predicted_at": now,
-            }
-            for p in predictions
-        ],
-    )
+    rows = [
+        {
+            "run_id": ctx.run_id,
+            "league": league,
+            "run_date": ctx.run_date,
+            "game_id": f.record.game.game_id,
+            **prediction_row(f.models[name], version),
+            "predicted_at": now,
+        }
+        for f in forecasts
+        for name, version in versions.items()
+    ]
+    with wh.transaction():
+        for name in versions:
+            wh.replace(
+                "outputs.game_prediction",
+                {"run_id": ctx.run_id, "model": name},
+                [r for r in rows if r["model"] == name],
+            )
     log.info(
-        "%s predicted %d games (fitted on %d games)", model.version, len(predictions), fitted.games
+        "%s predicted %d games (walked %d earlier games)",
+        ", ".join(versions.values()),
+        len(forecasts),
+        len(history),
     )
     return StepOutcome(
-        counts={"predictions": len(predictions), "history_games": fitted.games},
-        model_version=model.version,
+        counts={"predictions": len(rows), "history_games": len(history)},
+        model_version=",".join(versions.values()),
     )

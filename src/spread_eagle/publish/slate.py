@@ -29,6 +29,17 @@ def _int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
+HEADLINE_MODEL = "market_blend"
+
+
+def _headline(predictions: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The slate's headline play: the blend's ("no play" when its rule has not earned one)."""
+    for p in predictions:
+        if p["model_name"] == HEADLINE_MODEL:
+            return {"model": HEADLINE_MODEL, "play": p["play"] or "no play"}
+    return None
+
+
 def build_card(card: dict[str, Any], predictions: list[dict[str, Any]]) -> dict[str, Any]:
     """One game of the slate from a ui__game_card row and its ui__game_prediction rows."""
     result = None
@@ -66,9 +77,17 @@ def build_card(card: dict[str, Any], predictions: list[dict[str, Any]]) -> dict[
                 "p_over": _num(p["p_over"]),
                 "edge": _num(p["edge"]),
                 "play": p["play"],
+                # Added by issue 9: the bet behind `play` and the record of the rule that allows it.
+                "p_push": _num(p.get("p_push")),
+                "side": p.get("side"),
+                "price": _int(p.get("price_american")),
+                "fair_odds": _int(p.get("fair_american")),
+                "stake": _num(p.get("stake")),
+                "rule": json.loads(p["rule_json"]) if p.get("rule_json") else None,
             }
             for p in sorted(predictions, key=lambda p: p["model_name"])
         ],
+        "headline_play": _headline(predictions),
         "tldr": {
             "text": card["tldr_text"],
             "provider": card["llm_provider"],

@@ -101,7 +101,7 @@ def _games(ctx: RunContext) -> list[GameTldr]:
     wh = ctx.warehouse
     features = game_features(wh, ctx.league.league, ctx.run_date)
     predictions = {
-        p["game_id"]: p for p in run_predictions(wh, ctx.run_id, ctx.settings.model_name)
+        p["game_id"]: p for p in run_predictions(wh, ctx.run_id, ctx.settings.headline_model)
     }
     games = []
     for f in features:

@@ -24,7 +24,7 @@ def scope_of(ctx: RunContext) -> Scope:
         run_date=ctx.run_date,
         as_of=ctx.as_of,
         run_id=ctx.run_id,
-        model_versions=configured_versions(ctx.settings.model_name, ctx.league),
+        model_versions=configured_versions(ctx.settings.models, ctx.league),
         accept_quarantined=ctx.accept_quarantined,
     )
 
@@ -82,7 +82,7 @@ def check_stored(
         run_date=day,
         as_of=run["as_of"] if run else default_as_of(day, league),
         run_id=run["run_id"] if run else "-",
-        model_versions=configured_versions(settings.model_name, league),
+        model_versions=configured_versions(settings.models, league),
         accept_quarantined=bool(run and run["accept_quarantined"]),
     )
     return (run["run_id"] if run else None), run_checks(scope)

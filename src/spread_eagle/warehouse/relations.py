@@ -38,3 +38,31 @@ def run_predictions(wh: Warehouse, run_id: str, model: str | None = None) -> lis
     return wh.query(
         f"select * from outputs.game_prediction where {where} order by game_id, model", params
     )
+
+
+def model_history(wh: Warehouse, league: str, before: date) -> list[Row]:
+    """Every final game before a date with what the models learn from: teams, venue, rest, the
+    score, and the market's closing numbers (for the blend's calibration), oldest first."""
+    return wh.query(
+        "select g.game_id, g.season, g.game_date, g.home_team_id, g.away_team_id,"
+        " g.is_neutral_site, g.home_score, g.away_score, f.home_rest_days, f.away_rest_days,"
+        " coalesce(f.spread_home_close, f.spread_home_current) as spread_home,"
+        " coalesce(f.total_close, f.total_current) as total_line,"
+        " coalesce(f.moneyline_home_close, f.moneyline_home_current) as moneyline_home,"
+        " coalesce(f.moneyline_away_close, f.moneyline_away_current) as moneyline_away,"
+        " f.spread_home_open"
+        " from facts.fct__game g left join features.feat__game f on f.game_id = g.game_id"
+        " where g.league_id = ? and g.status = 'final' and g.game_date < ?"
+        " order by g.game_date, g.game_id",
+        (league, before),
+    )
+
+
+def best_prices(wh: Warehouse, league: str, day: date) -> list[Row]:
+    """The price of the best available spread line of each side, per game of a date."""
+    return wh.query(
+        "select l.game_id, l.spread_home_best_price, l.spread_away_best_price"
+        " from facts.fct__game_line l join facts.fct__game g on g.game_id = l.game_id"
+        " where g.league_id = ? and g.game_date = ? order by l.game_id",
+        (league, day),
+    )

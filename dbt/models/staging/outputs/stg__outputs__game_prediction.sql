@@ -31,6 +31,12 @@ renamed as (
         total_line,
         edge,
         play,
+        p_push,
+        side,
+        price_american,
+        fair_american,
+        stake,
+        rule_json,
         predicted_at
     from source
     inner join validated

@@ -33,7 +33,8 @@ from spread_eagle.predict.backtest.metrics import (
 )
 from spread_eagle.predict.backtest.report import render_report
 from spread_eagle.predict.backtest.walk_forward import Forecast, ProgressCallback, walk_forward
-from spread_eagle.predict.ratings import RatingsModel
+from spread_eagle.predict.engine import MODEL_NAMES
+from spread_eagle.predict.registry import model_versions
 
 __all__ = [
     "BacktestError",
@@ -75,14 +76,14 @@ def evaluate(
             f"no finished games in seasons {start_season}-{end_season} of "
             f"{settings.resolved_games_file}"
         )
-    model = RatingsModel(league)
-    forecasts = walk_forward(model, games, start_season, end_season, progress)
+    forecasts = walk_forward(league, games, start_season, end_season, progress)
+    versions = model_versions(league)
     metrics = {
         "start_season": start_season,
         "end_season": end_season,
         "games": len(evaluated),
         "market": market_metrics(evaluated),
-        "models": {model.name: model_metrics(forecasts, model.version)},
+        "models": {name: model_metrics(forecasts, name, versions[name]) for name in MODEL_NAMES},
     }
     return metrics, forecasts
 

@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 from spread_eagle.ingest.parsers.nflverse_csv import COLUMNS, parse_games_csv, spread_home
 from spread_eagle.ingest.payload import Payload
 from spread_eagle.ingest.providers.replay import ReplayProvider
 from spread_eagle.leagues import League
-from spread_eagle.predict.ratings import FinishedGame
+from spread_eagle.predict.engine import GameRecord
+from spread_eagle.predict.ratings import GameInput
 
 
 class BacktestError(ValueError):
@@ -45,6 +45,10 @@ class HistoricalGame:
     moneyline_home: int | None
     moneyline_away: int | None
     open_spread_home: float | None = None
+    home_rest_days: int | None = None
+    away_rest_days: int | None = None
+    home_qb_id: str | None = None
+    away_qb_id: str | None = None
 
     @property
     def is_final(self) -> bool:
@@ -60,39 +64,46 @@ class HistoricalGame:
         assert self.home_score is not None and self.away_score is not None
         return self.home_score + self.away_score
 
-    def finished(self) -> FinishedGame:
-        assert self.home_score is not None and self.away_score is not None
-        return FinishedGame(
-            self.game_date,
-            self.home_team_id,
-            self.away_team_id,
-            self.is_neutral_site,
-            self.home_score,
-            self.away_score,
-        )
-
     @property
     def opening_spread(self) -> float | None:
         """The opening spread, or the closing one where the source has no opener."""
         return self.spread_home if self.open_spread_home is None else self.open_spread_home
 
-    def features(self, opening: bool = False) -> dict[str, Any]:
-        """What the model sees before kickoff: teams, venue and the lines (never the score).
+    def game_input(self) -> GameInput:
+        """What the ratings model may see: teams, venue, rest, starting QBs (no line, no score)."""
+        return GameInput(
+            game_id=self.game_id,
+            season=self.season,
+            game_date=self.game_date,
+            home_team_id=self.home_team_id,
+            away_team_id=self.away_team_id,
+            is_neutral_site=self.is_neutral_site,
+            home_rest_days=self.home_rest_days,
+            away_rest_days=self.away_rest_days,
+            home_qb_id=self.home_qb_id,
+            away_qb_id=self.away_qb_id,
+        )
 
-        The feature names are feat__game's; with `opening` the opening spread stands in for the close.
-        """
-        return {
-            "game_id": self.game_id,
-            "home_team_id": self.home_team_id,
-            "away_team_id": self.away_team_id,
-            "is_neutral_site": self.is_neutral_site,
-            "spread_home_current": self.opening_spread if opening else self.spread_home,
-            "total_current": self.total_line,
-        }
+    def record(self) -> GameRecord:
+        """The engine's view: the closing lines as the market's number, the opener beside them."""
+        return GameRecord(
+            game=self.game_input(),
+            spread_home=self.spread_home,
+            total_line=self.total_line,
+            moneyline_home=self.moneyline_home,
+            moneyline_away=self.moneyline_away,
+            open_spread_home=self.opening_spread,
+            home_score=self.home_score,
+            away_score=self.away_score,
+        )
 
 
 def _number(value: str | None) -> float | None:
     return None if value is None or not value.strip() else float(value)
+
+
+def _text(value: str | None) -> str | None:
+    return value.strip() if value is not None and value.strip() else None
 
 
 def _integer(value: str | None) -> int | None:
@@ -140,6 +151,10 @@ def load_games(
                 moneyline_home=_integer(row["home_moneyline"]),
                 moneyline_away=_integer(row["away_moneyline"]),
                 open_spread_home=openers.get(game_id),
+                home_rest_days=_integer(row["home_rest"]),
+                away_rest_days=_integer(row["away_rest"]),
+                home_qb_id=_text(row["home_qb_id"]),
+                away_qb_id=_text(row["away_qb_id"]),
             )
         )
     return sorted(games, key=lambda g: (g.game_date, g.game_id))
