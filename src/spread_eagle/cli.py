@@ -398,6 +398,121 @@ def quarantine(
     out.print(table)
 
 
+@app.command("correct-result")
+def correct_result(
+    game_id: Annotated[str, typer.Option("--game", help="The game id (2024_12_KC_CAR).")],
+    home_score: Annotated[int, typer.Option("--home-score", help="The home team's final score.")],
+    away_score: Annotated[int, typer.Option("--away-score", help="The away team's final score.")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why (recorded with who and when; required).")
+    ],
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The run clock from which runs see it, UTC (default: now). Replays of past dates "
+            "run on a past clock: give one before theirs for them to pick it up.",
+        ),
+    ] = None,
+    league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
+) -> None:
+    """Record an audited correction of a game's final score: who (OS user, SPREAD_EAGLE_ENV),
+    when, why and the score it replaces. It wins over every source on the next run of any date at
+    or after the game (whose clock is at or after it); nothing is rewritten by hand."""
+    from spread_eagle.corrections import CorrectionError, record_correction
+    from spread_eagle.publish.slate import iso_z
+    from spread_eagle.warehouse import WarehouseError, connect
+
+    settings = _settings()
+    league_id = league or settings.league
+    try:
+        with connect(settings.database_url, read_only=True, verify_schema=False) as probe:
+            exists = probe.relation_exists("ops", "schema_migration")
+        if not exists:
+            raise WarehouseError(
+                "no Spread Eagle warehouse there yet: run the game's date first "
+                "(spread-eagle run-daily --date YYYY-MM-DD)"
+            )
+        with connect(settings.database_url) as wh:
+            wh.migrate()
+            row = record_correction(
+                wh,
+                league=league_id,
+                game_id=game_id,
+                home_score=home_score,
+                away_score=away_score,
+                reason=reason,
+                env=settings.env,
+                corrected_at=_parse_ts(as_of),
+            )
+    except (CorrectionError, WarehouseError) as exc:
+        raise _fail(str(exc)) from None
+    was = (
+        "no score"
+        if row["previous_home_score"] is None
+        else f"{row['previous_home_score']}-{row['previous_away_score']} (home-away)"
+    )
+    out.print(
+        f"[green]correction {row['correction_id']} recorded[/]: {game_id} is "
+        f"{home_score}-{away_score} (home-away), was {was} from "
+        f"{row['previous_source'] or 'no source'}; by {row['corrected_by']} (env {row['env']}) "
+        f"at {iso_z(row['recorded_at'])}, seen by runs as of {iso_z(row['corrected_at'])} or later"
+    )
+    out.print(
+        "The next run of any date on or after "
+        f"{row['game_date']} with that clock applies it (features re-processed from the game on):"
+    )
+    out.print(
+        f"  spread-eagle run-daily --date {row['game_date']} --as-of {iso_z(row['corrected_at'])}"
+        "   # republish the game's own slate"
+    )
+    out.print("  spread-eagle corrections   # every correction, and the run that applied it")
+
+
+@app.command("corrections")
+def corrections_cmd(
+    game_id: Annotated[str | None, typer.Option("--game", help="Only this game.")] = None,
+    league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List the recorded result corrections, newest first: game, score, what it replaced, who,
+    when, why, and the run whose transform applied it."""
+    from spread_eagle.corrections import list_corrections
+    from spread_eagle.publish.slate import iso_z
+    from spread_eagle.warehouse import WarehouseError, connect
+
+    settings = _settings()
+    try:
+        with connect(settings.database_url, read_only=True) as wh:
+            rows = list_corrections(wh, league or settings.league, game_id)
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        _echo_json(rows)
+        return
+    if not rows:
+        out.print("No corrections recorded" + (f" for {game_id}." if game_id else "."))
+        return
+    for r in rows:
+        was = (
+            "no score"
+            if r["previous_home_score"] is None
+            else f"{r['previous_home_score']}-{r['previous_away_score']} from "
+            f"{r['previous_source'] or 'no source'}"
+        )
+        applied = (
+            f"applied by run {r['applied_by_run_id']}"
+            if r["applied_by_run_id"]
+            else "not applied yet"
+        )
+        out.print(
+            f"[bold]{r['correction_id']}[/] {r['game_id']} ({r['game_date']}): "
+            f"{r['home_score']}-{r['away_score']} (home-away), was {was}; by {r['corrected_by']} "
+            f"(env {r['env']}) at {iso_z(r['recorded_at'])}, seen as of {iso_z(r['corrected_at'])}, "
+            f"{applied}. Why: {r['reason']}"
+        )
+
+
 # -- reading ---------------------------------------------------------------------------------------
 
 

@@ -42,10 +42,13 @@ def _json_cell(value: Any) -> str | None:
 class DuckDBWarehouse(Warehouse):
     dialect = "duckdb"
 
-    def __init__(self, path: Path, url: str, read_only: bool = False) -> None:
+    def __init__(
+        self, path: Path, url: str, read_only: bool = False, verify_schema: bool = True
+    ) -> None:
         self.path = path
         self.url = url
         self.read_only = read_only
+        self.verify_schema = verify_schema
         self._conn: duckdb.DuckDBPyConnection | None = None
 
     @property
@@ -79,7 +82,8 @@ class DuckDBWarehouse(Warehouse):
                 "(or a dbt or DuckDB shell) probably has it open; try again when it is done."
             ) from exc
         self._conn.execute("set TimeZone = 'UTC'")
-        self.check_schema()
+        if self.verify_schema:
+            self.check_schema()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.conn.execute(sql, [to_storage(p) for p in params])
