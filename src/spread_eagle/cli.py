@@ -571,8 +571,16 @@ def slate(
         bool, typer.Option("--json", help="Print the slate document (what the UI and API serve).")
     ] = False,
     league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
+    run_id: Annotated[
+        str | None,
+        typer.Option(
+            "--run",
+            help="A past publication of the date: the slate this run published, as it was then.",
+        ),
+    ] = None,
 ) -> None:
-    """Show the published slate of a date."""
+    """Show the published slate of a date (with --run, a past publication of it: every
+    publication is kept)."""
     from spread_eagle.publish.documents import reader_for
     from spread_eagle.publish.slate import SlateNotFoundError
     from spread_eagle.warehouse import WarehouseError
@@ -584,15 +592,18 @@ def slate(
     # (which a running pipeline may hold), so this prints exactly what the API serves.
     reader = reader_for(settings.database_url)
     try:
-        published = reader.slate(league or settings.league, day)
+        if run_id is not None:
+            text = reader.past_slate(league or settings.league, day, run_id)
+        else:
+            text = reader.slate(league or settings.league, day).text
     except (SlateNotFoundError, WarehouseError) as exc:
         raise _fail(str(exc)) from None
     finally:
         reader.close()
     if as_json:
-        typer.echo(published.text, nl=False)
+        typer.echo(text, nl=False)
     else:
-        _print_slate(published.doc)
+        _print_slate(json.loads(text))
 
 
 @app.command()
