@@ -708,20 +708,35 @@ def validate_cmd(
 
 
 @app.command()
-def doctor() -> None:
-    """Diagnostics (RUNBOOK section 8): configuration, connectivity, migrations, dbt debug, providers,
-    target schemas. Exits 1 if anything is wrong."""
-    from spread_eagle.doctor import run_doctor
+def doctor(
+    run_date: Annotated[
+        str | None,
+        typer.Option("--date", help="Also check what is stored and published for this date."),
+    ] = None,
+) -> None:
+    """Diagnostics, scenario by scenario as in RUNBOOK section 8 (tables not visible, missing games
+    or lines, model outputs missing, TL;DR missing): what was checked, and the command that fixes
+    what is wrong. Never writes (read-only; never migrates). Exits 1 if anything fails."""
+    from spread_eagle.doctor import FAIL, run_doctor
 
     settings = _settings()
-    problems = 0
-    for check in run_doctor(settings):
-        mark = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}[
-            check.level
-        ]
-        out.print(f"{mark:>18} {check.name}: {check.detail}")
-        problems += check.level == "fail"
-    if problems:
+    day = _parse_date(run_date)
+    marks = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}
+    scenario = None
+    checks = run_doctor(settings, day)
+    for check in checks:
+        if check.scenario != scenario:
+            scenario = check.scenario
+            out.print(f"\n[bold]{scenario}[/]")
+        out.print(f"  {marks[check.level]} {check.name}: {check.detail}")
+        if check.fix:
+            out.print(f"      fix: {check.fix}")
+    failed = [c for c in checks if c.level == FAIL]
+    out.print(
+        f"\n{len(failed)} failed, {sum(c.level == 'warn' for c in checks)} warnings, "
+        f"{sum(c.level == 'ok' for c in checks)} ok"
+    )
+    if failed:
         raise typer.Exit(1)
 
 
