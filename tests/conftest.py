@@ -161,6 +161,8 @@ def published_url(
     if engine == "duckdb":
         copy = tmp_path / "warehouse.duckdb"
         shutil.copyfile(template.removeprefix("duckdb:///"), copy)
+        # the published documents DuckDB readers read (`slate`, `serve`) come with it
+        shutil.copytree(template.removeprefix("duckdb:///") + ".published", f"{copy}.published")
         yield f"duckdb:///{copy}"
         return
     head, _, template_name = template.rpartition("/")

@@ -211,7 +211,7 @@ def demo() -> None:
     _print_report(report)
     if not report.ok:
         raise typer.Exit(1)
-    _print_slate(_published(settings, report.league, newest).doc)
+    _print_slate(json.loads(_published(settings, report.league, newest)))
     out.print("\nLook further:")
     out.print(
         f"  spread-eagle slate --date {newest} --json   # the published slate as the UI reads it"
@@ -297,7 +297,7 @@ def backtest(
         try:
             with connect(settings.database_url) as wh:
                 wh.migrate()
-                record_metrics(wh, load_league(settings.league), metrics)
+                record_metrics(wh, load_league(settings.league, settings.leagues_dir), metrics)
         except WarehouseError as exc:
             raise _fail(str(exc)) from None
     out.print(
@@ -406,6 +406,121 @@ def quarantine(
     out.print(table)
 
 
+@app.command("correct-result")
+def correct_result(
+    game_id: Annotated[str, typer.Option("--game", help="The game id (2024_12_KC_CAR).")],
+    home_score: Annotated[int, typer.Option("--home-score", help="The home team's final score.")],
+    away_score: Annotated[int, typer.Option("--away-score", help="The away team's final score.")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why (recorded with who and when; required).")
+    ],
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The run clock from which runs see it, UTC (default: now). Replays of past dates "
+            "run on a past clock: give one before theirs for them to pick it up.",
+        ),
+    ] = None,
+    league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
+) -> None:
+    """Record an audited correction of a game's final score: who (OS user, SPREAD_EAGLE_ENV),
+    when, why and the score it replaces. It wins over every source on the next run of any date at
+    or after the game (whose clock is at or after it); nothing is rewritten by hand."""
+    from spread_eagle.corrections import CorrectionError, record_correction
+    from spread_eagle.publish.slate import iso_z
+    from spread_eagle.warehouse import WarehouseError, connect
+
+    settings = _settings()
+    league_id = league or settings.league
+    try:
+        with connect(settings.database_url, read_only=True, verify_schema=False) as probe:
+            exists = probe.relation_exists("ops", "schema_migration")
+        if not exists:
+            raise WarehouseError(
+                "no Spread Eagle warehouse there yet: run the game's date first "
+                "(spread-eagle run-daily --date YYYY-MM-DD)"
+            )
+        with connect(settings.database_url) as wh:
+            wh.migrate()
+            row = record_correction(
+                wh,
+                league=league_id,
+                game_id=game_id,
+                home_score=home_score,
+                away_score=away_score,
+                reason=reason,
+                env=settings.env,
+                corrected_at=_parse_ts(as_of),
+            )
+    except (CorrectionError, WarehouseError) as exc:
+        raise _fail(str(exc)) from None
+    was = (
+        "no score"
+        if row["previous_home_score"] is None
+        else f"{row['previous_home_score']}-{row['previous_away_score']} (home-away)"
+    )
+    out.print(
+        f"[green]correction {row['correction_id']} recorded[/]: {game_id} is "
+        f"{home_score}-{away_score} (home-away), was {was} from "
+        f"{row['previous_source'] or 'no source'}; by {row['corrected_by']} (env {row['env']}) "
+        f"at {iso_z(row['recorded_at'])}, seen by runs as of {iso_z(row['corrected_at'])} or later"
+    )
+    out.print(
+        "The next run of any date on or after "
+        f"{row['game_date']} with that clock applies it (features re-processed from the game on):"
+    )
+    out.print(
+        f"  spread-eagle run-daily --date {row['game_date']} --as-of {iso_z(row['corrected_at'])}"
+        "   # republish the game's own slate"
+    )
+    out.print("  spread-eagle corrections   # every correction, and the run that applied it")
+
+
+@app.command("corrections")
+def corrections_cmd(
+    game_id: Annotated[str | None, typer.Option("--game", help="Only this game.")] = None,
+    league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List the recorded result corrections, newest first: game, score, what it replaced, who,
+    when, why, and the run whose transform applied it."""
+    from spread_eagle.corrections import list_corrections
+    from spread_eagle.publish.slate import iso_z
+    from spread_eagle.warehouse import WarehouseError, connect
+
+    settings = _settings()
+    try:
+        with connect(settings.database_url, read_only=True) as wh:
+            rows = list_corrections(wh, league or settings.league, game_id)
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        _echo_json(rows)
+        return
+    if not rows:
+        out.print("No corrections recorded" + (f" for {game_id}." if game_id else "."))
+        return
+    for r in rows:
+        was = (
+            "no score"
+            if r["previous_home_score"] is None
+            else f"{r['previous_home_score']}-{r['previous_away_score']} from "
+            f"{r['previous_source'] or 'no source'}"
+        )
+        applied = (
+            f"applied by run {r['applied_by_run_id']}"
+            if r["applied_by_run_id"]
+            else "not applied yet"
+        )
+        out.print(
+            f"[bold]{r['correction_id']}[/] {r['game_id']} ({r['game_date']}): "
+            f"{r['home_score']}-{r['away_score']} (home-away), was {was}; by {r['corrected_by']} "
+            f"(env {r['env']}) at {iso_z(r['recorded_at'])}, seen as of {iso_z(r['corrected_at'])}, "
+            f"{applied}. Why: {r['reason']}"
+        )
+
+
 # -- reading ---------------------------------------------------------------------------------------
 
 
@@ -433,24 +548,26 @@ def _read(settings: Settings, reader: Callable[[Any], Any]) -> Any:
         raise _fail(str(exc)) from None
 
 
-def _published(settings: Settings, league: str, day: date) -> Any:
-    """A published slate through the same reader as `serve`: on DuckDB it reads the published
-    files, never the warehouse (which a running pipeline may hold), so it prints what the API serves."""
+def _published(settings: Settings, league: str, day: date, run_id: str | None = None) -> str:
+    """A published slate's exact text (with `run_id`, a past publication of the date) through the
+    same reader as `serve`: on DuckDB it reads the published files, never the warehouse (which a
+    running pipeline may hold), so it prints what the API serves."""
     from spread_eagle.publish.documents import reader_for
     from spread_eagle.publish.slate import SlateNotFoundError
-    from spread_eagle.warehouse import WarehouseError
+    from spread_eagle.warehouse import WarehouseError, duckdb_path
 
     if settings.database_url.startswith("duckdb:"):  # never opened (a run may hold it): just there?
-        from spread_eagle.warehouse import duckdb_path
-
-        if not duckdb_path(settings.database_url).exists():
+        path = duckdb_path(settings.database_url).resolve()
+        if not path.exists():
             raise _fail(
-                f"no DuckDB warehouse at {duckdb_path(settings.database_url).resolve()}: run "
-                "`spread-eagle demo` or `spread-eagle run-daily` first (or check SPREAD_EAGLE_DATABASE_URL)"
+                f"no DuckDB warehouse at {path}: run `spread-eagle demo` or `spread-eagle "
+                "run-daily` first (or check SPREAD_EAGLE_DATABASE_URL)"
             )
     reader = reader_for(settings.database_url)
     try:
-        return reader.slate(league, day)
+        if run_id is not None:
+            return str(reader.past_slate(league, day, run_id))
+        return str(reader.slate(league, day).text)
     except (SlateNotFoundError, WarehouseError) as exc:
         raise _fail(str(exc)) from None
     finally:
@@ -512,16 +629,24 @@ def slate(
         bool, typer.Option("--json", help="Print the slate document (what the UI and API serve).")
     ] = False,
     league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
+    run_id: Annotated[
+        str | None,
+        typer.Option(
+            "--run",
+            help="A past publication of the date: the slate this run published, as it was then.",
+        ),
+    ] = None,
 ) -> None:
-    """Show the published slate of a date."""
+    """Show the published slate of a date (with --run, a past publication of it: every
+    publication is kept)."""
     settings = _settings()
     day = _parse_date(run_date)
     assert day is not None
-    published = _published(settings, league or settings.league, day)
+    text = _published(settings, league or settings.league, day, run_id)
     if as_json:
-        typer.echo(published.text, nl=False)
+        typer.echo(text, nl=False)
     else:
-        _print_slate(published.doc)
+        _print_slate(json.loads(text))
 
 
 @app.command()
@@ -561,7 +686,9 @@ def models(
 
     settings = _settings()
     try:
-        configured = configured_versions(settings.models, load_league(settings.league))
+        configured = configured_versions(
+            settings.models, load_league(settings.league, settings.leagues_dir)
+        )
     except UnknownModelError as exc:
         raise _fail(str(exc)) from None
     registered: list[dict[str, object]] = []
@@ -569,10 +696,8 @@ def models(
     try:
         with connect(settings.database_url, read_only=True) as wh:
             registered = list_models(wh)
-    except WarehouseError as exc:
+    except WarehouseError as exc:  # none yet, or one older than this version's migrations
         note = f"no registry to read ({exc}); run `spread-eagle run-daily` or `backtest --record`"
-    except Exception as exc:  # an older warehouse without migration 0006
-        note = f"no registry to read ({type(exc).__name__}); run `spread-eagle run-daily` first"
     if as_json:
         _echo_json(
             {
@@ -687,20 +812,35 @@ def validate_cmd(
 
 
 @app.command()
-def doctor() -> None:
-    """Diagnostics (RUNBOOK section 8): configuration, connectivity, migrations, dbt debug, providers,
-    target schemas. Exits 1 if anything is wrong."""
-    from spread_eagle.doctor import run_doctor
+def doctor(
+    run_date: Annotated[
+        str | None,
+        typer.Option("--date", help="Also check what is stored and published for this date."),
+    ] = None,
+) -> None:
+    """Diagnostics, scenario by scenario as in RUNBOOK section 8 (tables not visible, missing games
+    or lines, model outputs missing, TL;DR missing): what was checked, and the command that fixes
+    what is wrong. Never writes (read-only; never migrates). Exits 1 if anything fails."""
+    from spread_eagle.doctor import FAIL, run_doctor
 
     settings = _settings()
-    problems = 0
-    for check in run_doctor(settings):
-        mark = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}[
-            check.level
-        ]
-        out.print(f"{mark:>18} {check.name}: {check.detail}")
-        problems += check.level == "fail"
-    if problems:
+    day = _parse_date(run_date)
+    marks = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}
+    scenario = None
+    checks = run_doctor(settings, day)
+    for check in checks:
+        if check.scenario != scenario:
+            scenario = check.scenario
+            out.print(f"\n[bold]{scenario}[/]")
+        out.print(f"  {marks[check.level]} {check.name}: {check.detail}")
+        if check.fix:
+            out.print(f"      fix: {check.fix}")
+    failed = [c for c in checks if c.level == FAIL]
+    out.print(
+        f"\n{len(failed)} failed, {sum(c.level == 'warn' for c in checks)} warnings, "
+        f"{sum(c.level == 'ok' for c in checks)} ok"
+    )
+    if failed:
         raise typer.Exit(1)
 
 
@@ -716,9 +856,8 @@ def serve(
 
     settings = _settings()
     try:
-        load_league(
-            settings.league, settings.leagues_dir
-        )  # fail at start, not on the first request
+        # fail at start, not on the first request
+        load_league(settings.league, settings.leagues_dir)
     except UnknownLeagueError as exc:
         raise _fail(str(exc)) from None
     out.print(f"Serving published slates on http://{host}:{port}/ (Ctrl+C to stop)")

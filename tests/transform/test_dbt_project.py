@@ -26,6 +26,8 @@ UNIT_TESTS = {
     "nflverse_spread_sign_is_flipped_to_spread_home",
     "nflverse_kickoff_is_utc_and_game_date_stays_local",
     "nflverse_newest_payload_wins",
+    "conformed_game_takes_a_correction_over_every_source",
+    "corrections_newest_visible_correction_wins",
 }
 
 

@@ -1,6 +1,7 @@
 -- One row per game: who, when (kickoff in UTC, game_date in league-local time), where, and the
 -- result once final. Games come conformed across sources (int__game__conformed: nflverse first,
--- live sources matched by local date + teams), with their status.
+-- live sources matched by local date + teams), with their status; `score_source_id` says where the
+-- score came from ('correction' with its `correction_id` when a person corrected it).
 with games as (
 
     select * from {{ ref('int__game__conformed') }}
@@ -34,7 +35,9 @@ final as (
         temperature_f,
         wind_mph,
         stadium_name,
-        espn_event_id
+        espn_event_id,
+        score_source_id,
+        correction_id
     from games
 
 )

@@ -7,6 +7,8 @@
 -- 3. status: final when a final score is known; otherwise ESPN's status (scheduled, in_progress,
 --    postponed, cancelled); otherwise scheduled.
 -- 4. scores: nflverse, then an ESPN final, then a completed Odds API score.
+-- 5. over all of them: a person's correction (stg__corrections__result: the newest one the run's
+--    clock can see), which also makes the game final.
 with nflverse_games as (
 
     select * from {{ ref('stg__nflverse__game') }}
@@ -22,6 +24,12 @@ espn_events as (
 odds_api_scores as (
 
     select * from {{ ref('stg__odds_api__score') }}
+
+),
+
+corrections as (
+
+    select * from {{ ref('stg__corrections__result') }}
 
 ),
 
@@ -94,6 +102,7 @@ final as (
         games.is_neutral_site,
         games.is_divisional,
         case
+            when corrections.game_id is not null then 'final'
             when games.home_score is not null and games.away_score is not null then 'final'
             when espn_events.status = 'final' and espn_events.home_score is not null then 'final'
             when odds_api_scores.is_completed and odds_api_scores.home_score is not null then 'final'
@@ -101,11 +110,13 @@ final as (
             else 'scheduled'
         end as status,
         coalesce(
+            corrections.home_score,
             games.home_score,
             case when espn_events.status = 'final' then espn_events.home_score end,
             case when odds_api_scores.is_completed then odds_api_scores.home_score end
         ) as home_score,
         coalesce(
+            corrections.away_score,
             games.away_score,
             case when espn_events.status = 'final' then espn_events.away_score end,
             case when odds_api_scores.is_completed then odds_api_scores.away_score end
@@ -120,7 +131,14 @@ final as (
         games.stadium_name,
         coalesce(games.espn_event_id, espn_events.event_id) as espn_event_id,
         odds_api_scores.event_id as odds_api_event_id,
-        games.id_source_id
+        games.id_source_id,
+        case
+            when corrections.game_id is not null then 'correction'
+            when games.home_score is not null and games.away_score is not null then games.id_source_id
+            when espn_events.status = 'final' and espn_events.home_score is not null then 'espn'
+            when odds_api_scores.is_completed and odds_api_scores.home_score is not null then 'odds_api'
+        end as score_source_id,
+        corrections.correction_id
     from games
     left join espn_events
         on espn_events.game_date = games.game_date
@@ -130,6 +148,8 @@ final as (
         on odds_api_scores.game_date = games.game_date
         and odds_api_scores.home_team_id = games.home_team_id
         and odds_api_scores.away_team_id = games.away_team_id
+    left join corrections
+        on corrections.game_id = games.game_id
 
 )
 

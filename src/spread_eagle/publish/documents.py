@@ -19,6 +19,8 @@ Sidecar layout:
     slates/<league>/<date>.json       exactly what `slate --date D --json` prints
     games/<league>/<game_id>.json     the game's detail document (its newest published date)
     runs.json                         a snapshot of the recent runs, written at each run's end
+    history/<league>/<date>/<run>.json   every publication of the date, as `slate --json` printed
+                                      it then (`slate --date D --run RUN_ID`)
 """
 
 from __future__ import annotations
@@ -142,6 +144,47 @@ def read_slate_snapshot(wh: Warehouse, league: str, day: date) -> tuple[tuple[An
     return (head["run_id"], head["document_hash"], head["published_at"]), slate_text(doc)
 
 
+def read_slate_history(wh: Warehouse, league: str, day: date, run_id: str) -> str:
+    """The slate text a past publication (by `run_id`) made visible, in one statement."""
+    rows = wh.query(
+        "select s.run_id, s.published_at, g.card_json from publish.slate_history s"
+        " left join publish.slate_history_game g on g.run_id = s.run_id"
+        " where s.league = ? and s.run_date = ? and s.run_id = ? order by g.ordinal",
+        (league, day, run_id),
+    )
+    if not rows:
+        raise not_published_by(league, day, run_id, publication_runs(wh, league, day))
+    doc = {
+        "date": day.isoformat(),
+        "league": league,
+        "run_id": run_id,
+        "published_at": iso_z(rows[0]["published_at"]),
+        "games": [json.loads(r["card_json"]) for r in rows if r["card_json"] is not None],
+    }
+    return slate_text(doc)
+
+
+def publication_runs(wh: Warehouse, league: str, day: date) -> list[str]:
+    """The runs that published (league, day), oldest first."""
+    return [
+        r["run_id"]
+        for r in wh.query(
+            "select run_id from publish.slate_history where league = ? and run_date = ?"
+            " order by published_at, run_id",
+            (league, day),
+        )
+    ]
+
+
+def not_published_by(league: str, day: date, run_id: str, runs: list[str]) -> SlateNotFoundError:
+    if not runs:
+        return not_published(league, day)
+    return SlateNotFoundError(
+        f"run {run_id} did not publish {league} {day}; the runs that did, oldest first: "
+        f"{', '.join(runs)}"
+    )
+
+
 def read_game_detail(wh: Warehouse, league: str, game_id: str) -> dict[str, Any]:
     rows = wh.query(
         "select detail_json from publish.game_detail where league = ? and game_id = ?"
@@ -217,8 +260,24 @@ def export_published(wh: Warehouse, folder: Path, league: str, day: date) -> int
         _export_details(wh, folder, header["league"], run_date)
         write_atomic(path, text)
         written += 1
+    written += _export_history(wh, folder)
     write_atomic(folder / "index.json", json.dumps({"slates": index}, indent=1) + "\n")
     log.info("exported %d published slate(s) to %s", written, folder)
+    return written
+
+
+def history_path(folder: Path, league: str, day: date, run_id: str) -> Path:
+    return folder / "history" / file_name(league) / day.isoformat() / f"{file_name(run_id)}.json"
+
+
+def _export_history(wh: Warehouse, folder: Path) -> int:
+    """Every kept publication the sidecar lacks (written once: a publication never changes)."""
+    written = 0
+    for r in wh.query("select league, run_date, run_id from publish.slate_history"):
+        path = history_path(folder, r["league"], r["run_date"], r["run_id"])
+        if not path.exists():
+            write_atomic(path, read_slate_history(wh, r["league"], r["run_date"], r["run_id"]))
+            written += 1
     return written
 
 
@@ -299,6 +358,7 @@ class Slate:
 
 class PublishedReader(Protocol):
     def slate(self, league: str, day: date) -> Slate: ...
+    def past_slate(self, league: str, day: date, run_id: str) -> str: ...
     def index(self, league: str) -> tuple[tuple[Any, ...], list[dict[str, Any]]]: ...
     def game(self, league: str, game_id: str) -> dict[str, Any]: ...
     def runs(self) -> list[dict[str, Any]]: ...
@@ -342,6 +402,20 @@ class SidecarReader:
         if entry is None:
             raise not_published(league, day)
         return Slate(entry[1], entry[2], entry[0])
+
+    def past_slate(self, league: str, day: date, run_id: str) -> str:
+        """The slate text a past publication made visible (`slate --date D --run RUN_ID`)."""
+        path = history_path(self.folder, league, day, run_id)
+        try:
+            return path.read_text(encoding="utf-8")
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        try:
+            names = [p for p in path.parent.iterdir() if p.suffix == ".json"]
+        except (FileNotFoundError, NotADirectoryError):
+            names = []
+        runs = [p.stem for p in sorted(names, key=lambda p: (p.stat().st_mtime_ns, p.name))]
+        raise not_published_by(league, day, run_id, runs)
 
     def index(self, league: str) -> tuple[tuple[Any, ...], list[dict[str, Any]]]:
         entry = self._read(self.folder / "index.json")
@@ -422,6 +496,15 @@ class WarehouseReader:
             self._slates.clear()
         self._slates[(league, day)] = fresh
         return fresh
+
+    def past_slate(self, league: str, day: date, run_id: str) -> str:
+        import psycopg
+
+        with self._connection() as wh:
+            try:
+                return read_slate_history(wh, league, day, run_id)
+            except psycopg.errors.UndefinedTable:  # a database never published to
+                raise not_published(league, day) from None
 
     def index(self, league: str) -> tuple[tuple[Any, ...], list[dict[str, Any]]]:
         import psycopg

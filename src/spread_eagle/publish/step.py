@@ -1,5 +1,6 @@
 """The publish step: build the UI relations with dbt, then make the date's slate visible in one
-transaction (delete the old cards, insert the new, move the header, write the ledger row).
+transaction (delete the old cards, insert the new, move the header, write the ledger row and
+keep the publication in the history).
 
 Readers only ever read `publish.*`, so they see the old slate or the new one, never a mix; a
 failed or invalid run never reaches this step, so what was published before stays unchanged.
@@ -95,6 +96,22 @@ def switch(ctx: RunContext) -> StepOutcome:
             "insert into ops.publication (run_id, league, run_date, games, document_hash, published_at)"
             " values (?, ?, ?, ?, ?, ?)",
             (ctx.run_id, league, run_date, len(games), digest, now),
+        )
+        # every publication is kept: `slate --date D --run RUN_ID` reads a past one
+        wh.execute("delete from publish.slate_history_game where run_id = ?", (ctx.run_id,))
+        wh.execute("delete from publish.slate_history where run_id = ?", (ctx.run_id,))
+        wh.execute(
+            "insert into publish.slate_history (run_id, league, run_date, as_of, games,"
+            " document_hash, published_at) values (?, ?, ?, ?, ?, ?, ?)",
+            (ctx.run_id, league, run_date, ctx.as_of, len(games), digest, now),
+        )
+        wh.insert_rows(
+            "publish.slate_history_game",
+            ["run_id", "game_id", "ordinal", "card_json"],
+            [
+                [ctx.run_id, g["game_id"], n, json.dumps(g, sort_keys=False)]
+                for n, g in enumerate(games, start=1)
+            ],
         )
         write_game_details(wh, ctx, games)
     export_after_publish(wh, league, run_date)

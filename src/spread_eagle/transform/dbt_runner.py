@@ -107,11 +107,12 @@ def run_dbt(
     work_dir: Path,
     threads: int = 2,
     extra_vars: dict[str, Any] | None = None,
+    profiles_dir: Path | None = None,
 ) -> DbtOutcome:
     """Invoke one dbt command against `warehouse`; returns per-node results (raises on a crash).
 
     `extra_vars` override the project's vars (e.g. `incremental_lookback_days`) on top of the
-    league's."""
+    league's; `profiles_dir` another profiles.yml (doctor's read-only copy)."""
     from dbt.cli.main import dbtRunner
 
     if not (DBT_PROJECT_DIR / "dbt_project.yml").is_file():
@@ -130,7 +131,7 @@ def run_dbt(
         "--project-dir",
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
-        str(DBT_PROJECT_DIR),
+        str(profiles_dir or DBT_PROJECT_DIR),
     ]
     if args[0] != "debug":  # debug takes no target or log path
         full_args += [

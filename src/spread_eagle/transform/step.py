@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+from spread_eagle.corrections import pending_rebuild_from, record_applied
 from spread_eagle.run import RunContext, StepOutcome
 from spread_eagle.transform.dbt_runner import raise_for_failures, record_results, run_dbt
 
@@ -34,7 +35,14 @@ TRANSFORM_ARGS = [
 
 def transform(ctx: RunContext, rebuild_from: date | None = None) -> StepOutcome:
     """Build staging -> features. Incremental models re-process at least from `rebuild_from`
-    (default: the run's date), so data a run adds for an older date is never left behind."""
+    (default: the run's date), so data a run adds for an older date is never left behind; and
+    from the earliest game corrected (`spread-eagle correct-result`) since the last build, so a
+    correction reaches every later feature even beyond the incremental lookback."""
+    start = rebuild_from or ctx.run_date
+    corrected = pending_rebuild_from(ctx.warehouse, ctx.league.league, ctx.as_of)
+    if corrected is not None and corrected < start:
+        log.info("re-processing incremental features from %s: a result was corrected", corrected)
+        start = corrected
     outcome = run_dbt(
         ctx.warehouse,
         TRANSFORM_ARGS,
@@ -42,7 +50,7 @@ def transform(ctx: RunContext, rebuild_from: date | None = None) -> StepOutcome:
         as_of=ctx.as_of,
         work_dir=ctx.settings.log_dir / "dbt",
         threads=ctx.settings.dbt_threads,
-        extra_vars={"rebuild_from": (rebuild_from or ctx.run_date).isoformat()},
+        extra_vars={"rebuild_from": start.isoformat()},
     )
     record_results(ctx.warehouse, ctx.run_id, STEP, outcome)
     summary = outcome.summary()
@@ -51,4 +59,9 @@ def transform(ctx: RunContext, rebuild_from: date | None = None) -> StepOutcome:
         ", ".join(f"{n} {status}" for status, n in summary.items()) or "nothing to do",
     )
     raise_for_failures(outcome, "dbt build")
-    return StepOutcome(counts={"dbt_nodes": len(outcome.nodes), **summary}, dbt_status="success")
+    applied = record_applied(ctx.warehouse, ctx.league.league, ctx.run_id, ctx.as_of)
+    counts = {"dbt_nodes": len(outcome.nodes), **summary}
+    if applied:
+        counts["corrections_applied"] = applied
+    detail = f"rebuilt from {start}" if start != (rebuild_from or ctx.run_date) else None
+    return StepOutcome(counts=counts, dbt_status="success", detail=detail)

@@ -23,17 +23,20 @@ def duckdb_path(url: str) -> Path:
     return Path(rest[1:])
 
 
-def connect(url: str, read_only: bool = False) -> Warehouse:
+def connect(url: str, read_only: bool = False, verify_schema: bool = True) -> Warehouse:
     """The warehouse at `url`. `read_only` (every reading command): never create, migrate or write;
-    a missing or out-of-date warehouse is a clear error instead."""
+    a missing or out-of-date warehouse is a clear error instead (`verify_schema=False`: a missing
+    one only, for `doctor`, which reports the migration level itself)."""
     if url.startswith("duckdb://"):
         from spread_eagle.warehouse.duckdb_warehouse import DuckDBWarehouse
 
-        return DuckDBWarehouse(duckdb_path(url).resolve(), url, read_only=read_only)
+        return DuckDBWarehouse(
+            duckdb_path(url).resolve(), url, read_only=read_only, verify_schema=verify_schema
+        )
     if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         from spread_eagle.warehouse.postgres_warehouse import PostgresWarehouse
 
-        return PostgresWarehouse(url, read_only=read_only)
+        return PostgresWarehouse(url, read_only=read_only, verify_schema=verify_schema)
     raise WarehouseError(
         f"unsupported database URL scheme in {url.split(':', 1)[0]!r}: use duckdb:/// or postgresql://"
     )

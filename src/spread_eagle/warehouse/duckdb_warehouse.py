@@ -43,10 +43,13 @@ def _json_cell(value: Any) -> str | None:
 class DuckDBWarehouse(Warehouse):
     dialect = "duckdb"
 
-    def __init__(self, path: Path, url: str, read_only: bool = False) -> None:
+    def __init__(
+        self, path: Path, url: str, read_only: bool = False, verify_schema: bool = True
+    ) -> None:
         self.path = path
         self.url = url
         self.read_only = read_only
+        self.verify_schema = verify_schema
         self._conn: duckdb.DuckDBPyConnection | None = None
 
     @property
@@ -67,7 +70,7 @@ class DuckDBWarehouse(Warehouse):
                     "(or a dbt or DuckDB shell) probably has it open; wait for it or stop it."
                 ) from exc
             self._conn.execute("set TimeZone = 'UTC'")
-            if self.read_only:
+            if self.read_only and self.verify_schema:
                 self.check_schema()
         return self._conn
 
