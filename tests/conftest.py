@@ -97,6 +97,12 @@ def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
         drop_postgres_database(url)
 
 
+@pytest.fixture(autouse=True)
+def _logs_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands a test runs log to a temporary folder, never into the checkout."""
+    monkeypatch.setenv("SPREAD_EAGLE_LOG_DIR", str(tmp_path_factory.mktemp("logs")))
+
+
 def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Settings:
     return Settings(
         _env_file=None, database_url=database_url, log_dir=tmp_path / "logs", **overrides
@@ -159,7 +165,7 @@ def published_url(
         )
     template = published_templates[engine]
     if engine == "duckdb":
-        copy = tmp_path / "warehouse.duckdb"
+        copy = tmp_path / "published.duckdb"  # not the `warehouse_url` file
         shutil.copyfile(template.removeprefix("duckdb:///"), copy)
         # the published documents DuckDB readers read (`slate`, `serve`) come with it
         shutil.copytree(template.removeprefix("duckdb:///") + ".published", f"{copy}.published")

@@ -53,16 +53,16 @@ def build_game_details(
         r["game_id"]: r
         for r in wh.query(
             "select game_id, context_json, context_hash, grounding_detail from outputs.game_tldr"
-            " where league = ? and run_date = ?",
-            (league, run_date),
+            " where run_id = ?",
+            (ctx.run_id,),
         )
     }
     predictions: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for p in wh.query(
         "select game_id, model, model_version, margin_home, total, p_home_win, p_home_cover, p_over,"
         " spread_home, total_line, edge, play, run_id, predicted_at from outputs.game_prediction"
-        " where league = ? and run_date = ? order by game_id, model",
-        (league, run_date),
+        " where run_id = ? order by game_id, model",
+        (ctx.run_id,),
     ):
         game_id = p.pop("game_id")
         p["predicted_at"] = iso_z(p["predicted_at"])

@@ -136,62 +136,32 @@ def _write_all(
             future.result()
 
 
-def _ledger_rows(ctx: RunContext, provider: Provider, games: list[GameTldr]) -> list[list[Any]]:
+def _ledger_rows(
+    ctx: RunContext, provider: Provider, games: list[GameTldr]
+) -> list[dict[str, Any]]:
+    """One ops.llm_call row per attempt of every game."""
     now = datetime.now(UTC)
     return [
-        [
-            ctx.run_id,
-            g.game_id,
-            n,
-            provider.name,
-            provider.model or "",
-            PROMPT_VERSION,
-            g.payload_hash,
-            a.tokens_in,
-            a.tokens_out,
-            a.latency,
-            a.retries,
-            a.cache_hit,
-            a.grounded,
-            a.reason,
-            now,
-        ]
+        {
+            "run_id": ctx.run_id,
+            "game_id": g.game_id,
+            "attempt": n,
+            "provider": provider.name,
+            "llm_model": provider.model or "",
+            "prompt_version": PROMPT_VERSION,
+            "payload_hash": g.payload_hash,
+            "tokens_in": a.tokens_in,
+            "tokens_out": a.tokens_out,
+            "latency_seconds": a.latency,
+            "retries": a.retries,
+            "is_cache_hit": a.cache_hit,
+            "is_grounded": a.grounded,
+            "grounding_reason": a.reason,
+            "called_at": now,
+        }
         for g in games
         for n, a in enumerate(g.attempts, start=1)
     ]
-
-
-LEDGER_COLUMNS = [
-    "run_id",
-    "game_id",
-    "attempt",
-    "provider",
-    "llm_model",
-    "prompt_version",
-    "payload_hash",
-    "tokens_in",
-    "tokens_out",
-    "latency_seconds",
-    "retries",
-    "is_cache_hit",
-    "is_grounded",
-    "grounding_reason",
-    "called_at",
-]
-TLDR_COLUMNS = [
-    "run_id",
-    "league",
-    "run_date",
-    "game_id",
-    "provider",
-    "llm_model",
-    "tldr_text",
-    "context_json",
-    "context_hash",
-    "is_grounded",
-    "grounding_detail",
-    "generated_at",
-]
 
 
 def llm_status(provider: Provider, games: list[GameTldr]) -> str:
@@ -222,9 +192,7 @@ def summarize_with(ctx: RunContext, provider: Provider) -> StepOutcome:
         wh, [g.payload_hash for g in games], PROMPT_VERSION, provider.name, model_key
     )
     _write_all(ctx, provider, games, cached)
-    with wh.transaction():
-        wh.execute("delete from ops.llm_call where run_id = ?", (ctx.run_id,))
-        wh.insert_rows("ops.llm_call", LEDGER_COLUMNS, _ledger_rows(ctx, provider, games))
+    wh.replace("ops.llm_call", {"run_id": ctx.run_id}, _ledger_rows(ctx, provider, games))
     status = llm_status(provider, games)
     failed = [f"{g.game_id}: {g.error}" for g in games if g.error]
     failed += [f"{g.game_id}: {g.detail}" for g in games if not g.error and not g.grounded]
@@ -235,20 +203,20 @@ def summarize_with(ctx: RunContext, provider: Provider) -> StepOutcome:
         )
     now = datetime.now(UTC)
     rows = [
-        [
-            ctx.run_id,
-            ctx.league.league,
-            ctx.run_date,
-            g.game_id,
-            provider.name,
-            provider.model,
-            g.text,
-            context_json(g.payload),
-            g.payload_hash,
-            g.grounded,
-            g.detail,
-            now,
-        ]
+        {
+            "run_id": ctx.run_id,
+            "league": ctx.league.league,
+            "run_date": ctx.run_date,
+            "game_id": g.game_id,
+            "provider": provider.name,
+            "llm_model": provider.model,
+            "tldr_text": g.text,
+            "context_json": context_json(g.payload),
+            "context_hash": g.payload_hash,
+            "is_grounded": g.grounded,
+            "grounding_detail": g.detail,
+            "generated_at": now,
+        }
         for g in games
     ]
     fresh = [g for g in games if g.payload_hash not in cached or cached[g.payload_hash] != g.text]
@@ -261,11 +229,7 @@ def summarize_with(ctx: RunContext, provider: Provider) -> StepOutcome:
             model_key,
             ctx.run_id,
         )
-        wh.execute(
-            "delete from outputs.game_tldr where run_id = ? and run_date = ?",
-            (ctx.run_id, ctx.run_date),
-        )
-        wh.insert_rows("outputs.game_tldr", TLDR_COLUMNS, rows)
+        wh.replace("outputs.game_tldr", {"run_id": ctx.run_id}, rows)
     log.info("%d TL;DRs written, all grounded: %s", len(rows), status)
     return StepOutcome(
         counts={
