@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from spread_eagle.warehouse.base import LockHeldError, Row, Warehouse, WarehouseError
+from spread_eagle.warehouse.base import (
+    LockHeldError,
+    LockLostError,
+    Row,
+    Warehouse,
+    WarehouseError,
+)
 
 
 def duckdb_path(url: str) -> Path:
@@ -33,4 +39,12 @@ def connect(url: str, read_only: bool = False) -> Warehouse:
     )
 
 
-__all__ = ["LockHeldError", "Row", "Warehouse", "WarehouseError", "connect", "duckdb_path"]
+__all__ = [
+    "LockHeldError",
+    "LockLostError",
+    "Row",
+    "Warehouse",
+    "WarehouseError",
+    "connect",
+    "duckdb_path",
+]
