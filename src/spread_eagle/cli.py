@@ -513,6 +513,23 @@ def _print_slate(doc: dict[str, Any]) -> None:
         )
 
 
+def _require_duckdb_file(settings: Settings, first: str) -> None:
+    """Readers of the DuckDB sidecar: a mistyped path is an error naming it (nothing is created)."""
+    from spread_eagle.warehouse import WarehouseError, duckdb_path
+
+    if not settings.database_url.startswith("duckdb://"):
+        return
+    try:
+        path = duckdb_path(settings.database_url).resolve()
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from None
+    if not path.is_file():
+        raise _fail(
+            f"no DuckDB warehouse at {path}: run `{first}` first (or check "
+            "SPREAD_EAGLE_DATABASE_URL)"
+        )
+
+
 @app.command()
 def slate(
     run_date: Annotated[str, typer.Option("--date", help="League-local date.")],
@@ -529,6 +546,7 @@ def slate(
     settings = _settings()
     day = _parse_date(run_date)
     assert day is not None
+    _require_duckdb_file(settings, f"spread-eagle run-daily --date {day}")
     # The same reader as `serve`: on DuckDB it reads the published files, never the warehouse
     # (which a running pipeline may hold), so this prints exactly what the API serves.
     reader = reader_for(settings.database_url)
@@ -679,6 +697,8 @@ def serve(
     """The read-only web UI and JSON API over published data: slates, games, runs, backtest;
     /api/... with its schema at /openapi.json and docs at /docs."""
     from spread_eagle.leagues import UnknownLeagueError, load_league
+    from spread_eagle.publish.documents import reader_for
+    from spread_eagle.warehouse import WarehouseError
     from spread_eagle.web.app import serve as run_server
 
     settings = _settings()
@@ -686,5 +706,14 @@ def serve(
         load_league(settings.league)  # fail at start, not on the first request
     except UnknownLeagueError as exc:
         raise _fail(str(exc)) from None
+    # Fail at start, not on every request: a missing DuckDB file, PostgreSQL down or missing.
+    _require_duckdb_file(settings, "spread-eagle demo")
+    reader = reader_for(settings.database_url)
+    try:
+        reader.health()
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        reader.close()
     out.print(f"Serving published slates on http://{host}:{port}/ (Ctrl+C to stop)")
     run_server(settings, host, port)

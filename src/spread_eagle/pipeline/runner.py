@@ -169,6 +169,7 @@ def execute_step(
         started = time.perf_counter()
         try:
             signals.raise_if_interrupted()
+            log.debug("step %s started", name)
             ledger.step_started(ctx.warehouse, ctx.run_id, name)
             ctx.warehouse.check_run_lock(ctx.lock_key)
             outcome = (step or STEPS[name])(ctx)

@@ -47,6 +47,11 @@ def postgres_cause(url: str, message: str) -> str:
             f"{' -U ' + parts.username if parts.username else ''} {name}) or fix "
             f"SPREAD_EAGLE_DATABASE_URL, {DOCTOR}"
         )
+    if "terminating connection" in low or "connection has been closed" in low:
+        return (
+            f"PostgreSQL at {where} ended this connection ({text[:120]}): an administrator or a "
+            f"restart terminated it; {DOCTOR}"
+        )
     if "password authentication failed" in low or "no password supplied" in low:
         return (
             f"PostgreSQL at {where} refused the login: fix the user or password in "
@@ -122,6 +127,15 @@ def duckdb_cause(path: Path, exc: BaseException, doing: str = "open") -> str | N
     return None
 
 
+def _missing_relation(exc: BaseException) -> str | None:
+    """The relation a reader found missing (DuckDB CatalogException, PostgreSQL UndefinedTable)."""
+    name = type(exc).__name__
+    if name not in ("CatalogException", "UndefinedTable"):
+        return None
+    found = re.search(r'(?:Table with name|relation) "?([\w.]+)"? does not exist', str(exc))
+    return found.group(1) if found else "relation it needs"
+
+
 def explain(exc: BaseException, database_url: str | None = None) -> str | None:
     """One line for a storage failure that escaped to the front door, or None."""
     from spread_eagle.warehouse.base import WarehouseError
@@ -136,6 +150,12 @@ def explain(exc: BaseException, database_url: str | None = None) -> str | None:
             path = duckdb_path(database_url).resolve()
         except WarehouseError:
             path = None
+    missing = _missing_relation(exc)
+    if missing:
+        return (
+            f"the warehouse has no {missing} yet (no run has built it): run `spread-eagle "
+            "run-daily --date D` first (spread-eagle status shows how far runs got)"
+        )
     try:
         import psycopg
 
