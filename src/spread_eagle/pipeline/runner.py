@@ -304,7 +304,7 @@ def resumable_run(
     )
 
 
-def resume_point(wh: Warehouse, run_id: str) -> dict[str, Any]:
+def resume_point(wh: Warehouse, run_id: str, held: str | None = None) -> dict[str, Any]:
     """What `--resume RUN_ID` continues: the run's league, date and clock, and its failed step
     (the first step that neither succeeded nor was reused). Only a failed or invalid run resumes."""
     rows = (
@@ -381,12 +381,13 @@ def run_daily(
             if run_date is None:
                 raise ValueError("run_daily needs run_date (or resume)")
             league_config = load_league(league or settings.league)
-            with wh.run_lock(run_lock_key(league_config, run_date)):
+            key = run_lock_key(league_config, run_date)
+            with wh.run_lock(key):
                 wh.migrate()
                 resumed: str | None = None
-                ledger.reap_gone_runs(wh)
+                ledger.reap_gone_runs(wh, held=key)
                 if resume is not None:
-                    resuming = resume_point(wh, resume)
+                    resuming = resume_point(wh, resume, held=key)
                 if resuming is not None:
                     resumed, as_of, from_step = resume, resuming["as_of"], resuming["from_step"]
                 elif from_step is not None and from_step != next(iter(steps)):

@@ -173,15 +173,17 @@ def lock_key_of(run: dict[str, Any]) -> str:
     return f"{run['league']}_{run_date.isoformat() if isinstance(run_date, date) else run_date}"
 
 
-def process_gone(wh: Warehouse, run: dict[str, Any]) -> bool:
+def process_gone(wh: Warehouse, run: dict[str, Any], held: str | None = None) -> bool:
     """A `running` run whose process is gone: its pid is dead on this host (or it predates pids)
-    and no process holds its run lock. A run on another host is never judged from here."""
+    and no process holds its run lock (`held`: the lock the caller holds itself, so no other
+    process does). A run on another host is never judged from here."""
     if run["status"] != RUNNING:
         return False
     pid, host = run.get("pid"), run.get("host")
     if pid is not None and (host != this_host() or int(pid) == os.getpid() or _pid_alive(int(pid))):
         return False
-    return wh.run_lock_free(lock_key_of(run))
+    key = lock_key_of(run)
+    return key == held or wh.run_lock_free(key)
 
 
 def running_runs(wh: Warehouse) -> list[dict[str, Any]]:
@@ -192,20 +194,20 @@ def running_runs(wh: Warehouse) -> list[dict[str, Any]]:
     )
 
 
-def reap_gone_runs(wh: Warehouse, by: str | None = None) -> list[str]:
+def reap_gone_runs(wh: Warehouse, held: str | None = None) -> list[str]:
     """Mark failed every `running` run whose process is gone (killed, out of memory, the machine
     stopped): the step it was in fails, later ones are skipped. The next run of any date calls
     this; `status` only shows what it would do (`show_gone_runs`). Returns the runs marked."""
     marked = []
     for run in running_runs(wh):
-        if not process_gone(wh, run):
+        if not process_gone(wh, run, held):
             continue
         where = (
             f"pid {run['pid']} on {run['host']}" if run.get("pid") is not None else "its process"
         )
         error = (
             f"process gone: {where} ended without finishing the run (killed, or the machine "
-            f"stopped); found{' by run ' + by if by else ''} at {_now():%Y-%m-%dT%H:%M:%SZ}"
+            f"stopped); found at {_now():%Y-%m-%dT%H:%M:%SZ}"
         )
         with wh.transaction():
             wh.execute(
