@@ -71,10 +71,12 @@ def test_unknown_step_and_league_are_clear_errors(in_tmp: Path) -> None:
 
 
 def test_status_on_a_fresh_checkout(in_tmp: Path) -> None:
-    result = CliRunner().invoke(app, ["status"])
-    assert result.exit_code == 0 and "spread-eagle demo" in result.output
-    result = CliRunner().invoke(app, ["status", "--json"])
-    assert result.exit_code == 0 and json.loads(result.output) == []
+    """A reader never creates a warehouse: it says there is none and what to run."""
+    for args in (["status"], ["status", "--json"]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 1 and "spread-eagle demo" in result.output
+        assert "no DuckDB warehouse at" in result.output
+    assert not (in_tmp / "data").exists()
 
 
 @pytest.mark.slow
