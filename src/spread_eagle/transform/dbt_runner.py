@@ -150,8 +150,10 @@ def run_dbt(
     run_vars = {**(dbt_vars(league, as_of) if league is not None else {}), **(extra_vars or {})}
     if run_vars:
         full_args += ["--vars", json.dumps(run_vars, sort_keys=True)]
-    # Concurrent runs of different dates (PostgreSQL) build the same relations: one dbt at a time.
-    with warehouse.exclusive("dbt"), _environment(env):
+    # Concurrent runs of different dates (PostgreSQL) build the same relations: one dbt at a time
+    # (`dbt debug`, which builds nothing, never waits for a running build).
+    serialize = warehouse.exclusive("dbt") if args[0] != "debug" else contextlib.nullcontext()
+    with serialize, _environment(env):
         try:
             result = dbtRunner().invoke(full_args)
         finally:
