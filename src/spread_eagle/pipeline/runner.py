@@ -35,7 +35,7 @@ from spread_eagle.run import (
 )
 from spread_eagle.run.step import Progress
 from spread_eagle.warehouse import LockLostError, Warehouse, connect
-from spread_eagle.warehouse.errors import explain
+from spread_eagle.warehouse.errors import STORAGE_ERRNOS, explain, os_errno, postgres_cause
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def _failure_text(ctx: RunContext, name: str, exc: BaseException) -> str:
     if interrupt is not None:
         return f"{interrupt} during step {name}"
     if isinstance(exc, Exception):
-        text = explain(exc, ctx.warehouse.url) if _is_storage_error(exc) else None
+        text = _storage_cause(ctx, exc)
         if text is None:
             detail = str(exc).strip()
             text = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
@@ -147,11 +147,19 @@ def _failure_text(ctx: RunContext, name: str, exc: BaseException) -> str:
     return f"{type(exc).__name__} during step {name}"  # SystemExit, GeneratorExit
 
 
-def _is_storage_error(exc: BaseException) -> bool:
+def _storage_cause(ctx: RunContext, exc: Exception) -> str | None:
+    """One line for what broke underneath a step (the lock, the connection, the disk), else None
+    (the step's own error is recorded as it is)."""
     import duckdb
     import psycopg
 
-    return isinstance(exc, OSError | duckdb.Error | psycopg.OperationalError | LockLostError)
+    if isinstance(exc, LockLostError):
+        return str(exc)
+    if isinstance(exc, psycopg.OperationalError):
+        return postgres_cause(ctx.warehouse.url, str(exc))
+    if isinstance(exc, OSError | duckdb.Error) and os_errno(exc) in STORAGE_ERRNOS:
+        return explain(exc, ctx.warehouse.url)
+    return None
 
 
 def execute_step(

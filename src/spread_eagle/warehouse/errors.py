@@ -27,6 +27,13 @@ _DUCKDB_CAUSES = (
 )
 
 
+# The OS causes a person fixes outside the program: a full disk or quota, a read-only or
+# unwritable folder, a file where a folder should be.
+STORAGE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR}
+)
+
+
 def one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
