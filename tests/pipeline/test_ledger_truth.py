@@ -168,3 +168,16 @@ def test_resume_continues_from_the_failed_step_under_the_same_clock(settings: Se
         ledger.SUCCEEDED,
         ledger.SUCCEEDED,
     ]
+
+
+def test_a_signal_during_publishs_switch_waits_for_the_run_to_finish(settings: Settings) -> None:
+    from spread_eagle.run import signals
+
+    def switching(ctx: RunContext) -> StepOutcome:
+        signals.hold_until_run_ends()  # what publish does before its switch
+        os.kill(os.getpid(), signal.SIGTERM)
+        return StepOutcome(counts={"games_published": 1})
+
+    report = run_daily(settings, run_date=DAY, steps={"first": _ok, "publish": switching})
+    assert report.ok, report.error
+    assert _runs(settings)[0]["status"] == ledger.SUCCEEDED

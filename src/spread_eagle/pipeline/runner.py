@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -411,9 +412,13 @@ def run_daily(
                     resumed_from=resumed,
                 )
                 report = run_steps(ctx, steps, command, from_step if resumed else None, progress)
-            if signals.received() is not None:
+            held = signals.received()
+            if held is not None:  # held while publish switched (or the ledger was written)
                 log.warning(
-                    "received a signal while publish switched the slate: the run finished first"
+                    "received %s while run %s was finishing: it finished first (%s)",
+                    signal.Signals(held).name,
+                    report.run_id,
+                    report.status,
                 )
             return report
     finally:
