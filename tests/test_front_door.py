@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,25 @@ def test_a_full_disk_fails_the_run_in_one_line_and_the_next_run_succeeds(
     _remount(mounted, "size=200m")  # space freed: the failed run continues
     report = run_daily(make_settings(tmp_path, url), resume=runs[0]["run_id"])
     assert report.ok, report.error
+
+
+def test_postgres_readers_open_read_only_sessions(warehouse_url: str) -> None:
+    """`slate` and `serve` on PostgreSQL read publish.* through sessions that cannot write, and
+    an empty database is "nothing published", not an error or a migration."""
+    if not warehouse_url.startswith("postgresql://"):
+        pytest.skip("PostgreSQL only (DuckDB readers read the sidecar files)")
+    import psycopg
+
+    from spread_eagle.publish.documents import WarehouseReader
+    from spread_eagle.publish.slate import SlateNotFoundError
+
+    reader = WarehouseReader(warehouse_url)
+    try:
+        with pytest.raises(SlateNotFoundError):
+            reader.slate("nfl", date(2024, 11, 24))
+        with reader._connection() as wh, pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            wh.execute("create schema ops")
+    finally:
+        reader.close()
+    with connect(warehouse_url) as wh:
+        assert not wh.relation_exists("ops", "schema_migration")

@@ -23,9 +23,10 @@ def duckdb_path(url: str) -> Path:
     return Path(rest[1:])
 
 
-def connect(url: str, read_only: bool = False) -> Warehouse:
+def connect(url: str, read_only: bool = False, check_schema: bool = True) -> Warehouse:
     """The warehouse at `url`. `read_only` (every reading command): never create, migrate or write;
-    a missing or out-of-date warehouse is a clear error instead."""
+    a missing or out-of-date warehouse is a clear error instead (unless `check_schema` is False:
+    PostgreSQL readers of publish.*, which read the same across versions)."""
     if url.startswith("duckdb://"):
         from spread_eagle.warehouse.duckdb_warehouse import DuckDBWarehouse
 
@@ -33,7 +34,7 @@ def connect(url: str, read_only: bool = False) -> Warehouse:
     if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         from spread_eagle.warehouse.postgres_warehouse import PostgresWarehouse
 
-        return PostgresWarehouse(url, read_only=read_only)
+        return PostgresWarehouse(url, read_only=read_only, check_schema=check_schema)
     raise WarehouseError(
         f"unsupported database URL scheme in {url.split(':', 1)[0]!r}: use duckdb:/// or postgresql://"
     )

@@ -53,9 +53,10 @@ def normalize_url(url: str) -> str:
 class PostgresWarehouse(Warehouse):
     dialect = "postgres"
 
-    def __init__(self, url: str, read_only: bool = False) -> None:
+    def __init__(self, url: str, read_only: bool = False, check_schema: bool = True) -> None:
         self.url = normalize_url(url)
         self.read_only = read_only
+        self._check_on_open = check_schema
         self._conn: psycopg.Connection[dict[str, Any]] | None = None
         self._run_locks: dict[str, psycopg.Connection[Any]] = {}
 
@@ -71,7 +72,8 @@ class PostgresWarehouse(Warehouse):
             self._conn.execute("set time zone 'UTC'")
             if self.read_only:
                 self._conn.execute("set default_transaction_read_only = on")
-                self.check_schema()
+                if self._check_on_open:
+                    self.check_schema()
         return self._conn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
