@@ -71,10 +71,13 @@ def test_unknown_step_and_league_are_clear_errors(in_tmp: Path) -> None:
 
 
 def test_status_on_a_fresh_checkout(in_tmp: Path) -> None:
+    """The default warehouse not created yet is a fresh checkout: no runs, what to run, and
+    nothing created (a mistyped path is an error: test_readers_on_a_mistyped_warehouse_path...)."""
     result = CliRunner().invoke(app, ["status"])
     assert result.exit_code == 0 and "spread-eagle demo" in result.output
     result = CliRunner().invoke(app, ["status", "--json"])
     assert result.exit_code == 0 and json.loads(result.output) == []
+    assert not (in_tmp / "data").exists()
 
 
 @pytest.mark.slow

@@ -14,12 +14,60 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer._click.core import Context as ClickContext
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from spread_eagle import __version__
 from spread_eagle.config import Settings
 from spread_eagle.logging import configure_logging
 
+
+class _FrontDoor(TyperGroup):
+    """Every command's last line of defence: a storage failure (PostgreSQL down, the database
+    missing, a read-only folder, a file where a folder should be, a full disk) or a signal ends in
+    one line naming the cause and the next command, and a non-zero exit, never a traceback."""
+
+    def invoke(self, ctx: ClickContext) -> Any:
+        from spread_eagle.run.signals import RunInterrupted
+        from spread_eagle.warehouse.errors import explain
+
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException):
+            raise
+        except KeyboardInterrupt as exc:
+            raise _interrupted(exc if isinstance(exc, RunInterrupted) else None) from None
+        except Exception as exc:
+            message = explain(exc, _database_url())
+            if message is None:
+                raise
+            raise _fail(message) from None
+
+
+def _database_url() -> str | None:
+    try:
+        return Settings().database_url
+    except Exception:
+        return None
+
+
+def _interrupted(exc: Any) -> typer.Exit:
+    """SIGTERM or Ctrl-C: the run (if one was open) is recorded as failed; say how to continue."""
+    name = exc.signal_name if exc is not None else "SIGINT"
+    run_id, step = getattr(exc, "run_id", None), getattr(exc, "step", None)
+    if run_id:
+        message = (
+            f"run {run_id} interrupted by {name} during step {step}: recorded as failed, nothing "
+            f"was published. Continue it with: spread-eagle run-daily --resume {run_id}"
+        )
+    else:
+        message = f"interrupted by {name}; see what was recorded with: spread-eagle status"
+    return _fail(message, exc.exit_code if exc is not None else 130)
+
+
 app = typer.Typer(
+    cls=_FrontDoor,
     name="spread-eagle",
     help="Spread Eagle: a local-first daily pipeline for sports-betting analytics.\n\n"
     "ingest_slate -> ingest_results -> transform -> predict -> summarize -> validate -> publish",
@@ -135,8 +183,7 @@ def _print_report(report: Any) -> None:
             f"[red]run {report.run_id} {report.status}[/] at step [bold]{report.failed_step}[/]: {report.error}"
         )
         out.print(
-            f"Nothing was published. After fixing it: spread-eagle run-daily --date {report.run_date} "
-            f"--from-step {report.failed_step}"
+            f"Nothing was published. After fixing it: spread-eagle run-daily --resume {report.run_id}"
         )
 
 
@@ -159,6 +206,15 @@ def run_daily_cmd(
     league: Annotated[
         str | None, typer.Option("--league", help="League id (default: SPREAD_EAGLE_LEAGUE, nfl).")
     ] = None,
+    resume: Annotated[
+        str | None,
+        typer.Option(
+            "--resume",
+            metavar="RUN_ID",
+            help="Continue this failed run from its failed step, under its clock (a new run that "
+            "reuses the earlier steps' outputs).",
+        ),
+    ] = None,
     accept_quarantined: Annotated[
         bool,
         typer.Option(
@@ -170,21 +226,29 @@ def run_daily_cmd(
 ) -> None:
     """Run the seven-step daily pipeline for one date. Exits 0 only when the run was valid and
     published. With --from-step, reuses the steps before it from the newest run of the date (under
-    the same clock) in which they succeeded, and says what to run first when there is none."""
+    the same clock) in which they succeeded, and says what to run first when there is none. With
+    --resume RUN_ID, continues that failed run from its failed step under its clock. SIGTERM and
+    Ctrl-C end the run as failed, naming the step and the signal."""
     from spread_eagle.leagues import UnknownLeagueError, load_league
     from spread_eagle.pipeline.runner import ResumeError, UnknownStepError, run_daily
     from spread_eagle.warehouse import WarehouseError
 
     settings = _settings()
+    if resume is not None and (run_date or as_of or from_step or league):
+        raise _fail(
+            "--resume continues the run with its own date, league, clock and failed step: drop "
+            f"--date, --league, --as-of and --from-step (spread-eagle run-daily --resume {resume})"
+        )
     try:
         tz = load_league(league or settings.league, settings.leagues_dir).tz
-        day = _parse_date(run_date) or datetime.now(tz).date()
+        day = None if resume else _parse_date(run_date) or datetime.now(tz).date()
         report = run_daily(
             settings,
             run_date=day,
             as_of=_parse_ts(as_of),
             league=league,
             from_step=from_step,
+            resume=resume,
             accept_quarantined=accept_quarantined,
             command=" ".join(["run-daily", *sys.argv[2:]]),
         )
@@ -622,6 +686,23 @@ def _print_slate(doc: dict[str, Any]) -> None:
         )
 
 
+def _require_duckdb_file(settings: Settings, first: str) -> None:
+    """Readers of the DuckDB sidecar: a mistyped path is an error naming it (nothing is created)."""
+    from spread_eagle.warehouse import WarehouseError, duckdb_path
+
+    if not settings.database_url.startswith("duckdb://"):
+        return
+    try:
+        path = duckdb_path(settings.database_url).resolve()
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from None
+    if not path.is_file():
+        raise _fail(
+            f"no DuckDB warehouse at {path}: run `{first}` first (or check "
+            "SPREAD_EAGLE_DATABASE_URL)"
+        )
+
+
 @app.command()
 def slate(
     run_date: Annotated[str, typer.Option("--date", help="League-local date.")],
@@ -750,13 +831,18 @@ def status(
 ) -> None:
     """Recent runs, step by step, with counts and errors."""
     from spread_eagle.publish.slate import iso_z
-    from spread_eagle.run.ledger import recent_runs
+    from spread_eagle.run.ledger import recent_runs, show_gone_runs
+
+    def read_runs(wh: Any) -> list[dict[str, Any]]:
+        runs = recent_runs(wh, limit=limit)
+        show_gone_runs(wh, runs)  # a run whose process is gone: shown failed, not written
+        return runs
 
     settings = _settings()
     if _fresh_checkout(settings):
         runs: list[dict[str, Any]] = []
     else:
-        runs = _read(settings, lambda wh: recent_runs(wh, limit=limit))
+        runs = _read(settings, read_runs)
     if as_json:
         _echo_json(runs)
         return
@@ -769,6 +855,13 @@ def status(
             f"[bold]{run['run_id']}[/] {run['league']} {run['run_date']} [{colour}]{run['status']}[/] "
             f"(as of {iso_z(run['as_of'])}, env {run['env']}, started {iso_z(run['started_at'])})"
         )
+        if run.get("process_gone"):
+            out.print(
+                f"  its process (pid {run['pid']} on {run['host']}) is gone; the next run marks it "
+                f"failed. Continue it with: spread-eagle run-daily --resume {run['run_id']}"
+            )
+        elif run["status"] != "succeeded" and run["status"] != "running" and run.get("error"):
+            out.print(f"  {run['error']}")
         table = Table("step", "status", "seconds", "counts", "notes")
         for step in run["steps"]:
             seconds = (
@@ -852,6 +945,8 @@ def serve(
     """The read-only web UI and JSON API over published data: slates, games, runs, backtest;
     /api/... with its schema at /openapi.json and docs at /docs."""
     from spread_eagle.leagues import UnknownLeagueError, load_league
+    from spread_eagle.publish.documents import reader_for
+    from spread_eagle.warehouse import WarehouseError
     from spread_eagle.web.app import serve as run_server
 
     settings = _settings()
@@ -860,5 +955,14 @@ def serve(
         load_league(settings.league, settings.leagues_dir)
     except UnknownLeagueError as exc:
         raise _fail(str(exc)) from None
+    # Fail at start, not on every request: a missing DuckDB file, PostgreSQL down or missing.
+    _require_duckdb_file(settings, "spread-eagle demo")
+    reader = reader_for(settings.database_url)
+    try:
+        reader.health()
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        reader.close()
     out.print(f"Serving published slates on http://{host}:{port}/ (Ctrl+C to stop)")
     run_server(settings, host, port)

@@ -82,6 +82,19 @@ class ConsoleFormatter(logging.Formatter):
         return f"{prefix}{level}{record.getMessage()}"
 
 
+class _LogFileHandler(logging.FileHandler):
+    """The JSON-lines file; when it cannot be written (a full disk), one line on stderr, not a
+    traceback per record, and the console keeps logging."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            self.failed = True
+            error = sys.exc_info()[1]
+            sys.stderr.write(f"WARNING: cannot write the log file {self.baseFilename}: {error}\n")
+
+
 def configure_logging(
     *, log_dir: Path | None, secrets: Iterable[str] = (), verbose: bool = False
 ) -> Path | None:
@@ -104,7 +117,7 @@ def configure_logging(
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)
         path = log_dir / "spread_eagle.jsonl"
-        file_handler = logging.FileHandler(path, encoding="utf-8")
+        file_handler = _LogFileHandler(path, encoding="utf-8")
         file_handler.setLevel(logging.DEBUG)
         file_handler.setFormatter(JsonLinesFormatter())
         file_handler.addFilter(context_filter)

@@ -77,29 +77,23 @@ def quarantine(
         log.warning(
             "quarantined %s record %s: %s", item.source, item.record_ref or "(payload)", item.reason
         )
-    if not rows:
-        return 0
-    existing = {
-        r["quarantine_id"]
-        for r in wh.query(
-            f"select quarantine_id from raw.quarantine where quarantine_id in ({', '.join('?' for _ in rows)})",
-            [r[0] for r in rows],
-        )
-    }
-    fresh = [r for r in rows if r[0] not in existing]
-    return wh.insert_rows(
+    # Content-derived ids and `on conflict do nothing`: a re-run, or a concurrent run storing the
+    # same record, adds nothing (and never fails on the primary key).
+    names = [
+        "quarantine_id",
+        "run_id",
+        "source",
+        "payload_id",
+        "record_ref",
+        "reason",
+        "record",
+        "quarantined_at",
+    ]
+    unique = {r[0]: r for r in rows}  # the same record twice in one payload is kept once
+    return wh.insert_all(
         "raw.quarantine",
-        [
-            "quarantine_id",
-            "run_id",
-            "source",
-            "payload_id",
-            "record_ref",
-            "reason",
-            "record",
-            "quarantined_at",
-        ],
-        fresh,
+        [dict(zip(names, r, strict=True)) for r in unique.values()],
+        ignore_conflicts=True,
     )
 
 
@@ -137,21 +131,11 @@ def _record_sighting(wh: Warehouse, run_id: str, payload: Payload) -> None:
     The body is stored once, at its first fetch; a run whose clock is earlier than that first fetch
     (re-running a date with an earlier --as-of on a warm warehouse) must still see it, so dbt reads
     payloads by their sightings, never by their first fetch alone."""
-    seen = wh.scalar(
-        "select count(*) from raw.payload_sighting where payload_id = ? and fetched_at = ?",
-        (payload.payload_id, payload.fetched_at),
+    wh.insert_all(
+        "raw.payload_sighting",
+        [{"payload_id": payload.payload_id, "fetched_at": payload.fetched_at, "run_id": run_id}],
+        ignore_conflicts=True,  # seen at this time already (by this run or a concurrent one)
     )
-    if not seen:
-        wh.insert_all(
-            "raw.payload_sighting",
-            [
-                {
-                    "payload_id": payload.payload_id,
-                    "fetched_at": payload.fetched_at,
-                    "run_id": run_id,
-                }
-            ],
-        )
 
 
 def store_payload(
@@ -180,33 +164,29 @@ def store_payload(
         return parsed
     with wh.transaction():
         _record_sighting(wh, run_id, payload)
-        wh.insert_rows(
+        # Two first runs of different dates may fetch the same payload at once: the second insert
+        # waits for the first transaction (PostgreSQL) and then stores nothing, and this run
+        # treats the payload as already stored (its rows came with it).
+        stored = wh.insert_all(
             "raw.payload",
             [
-                "payload_id",
-                "source",
-                "endpoint",
-                "request_params",
-                "content_type",
-                "body",
-                "content_hash",
-                "fetched_at",
-                "run_id",
+                {
+                    "payload_id": payload_id,
+                    "source": payload.source,
+                    "endpoint": payload.endpoint,
+                    "request_params": payload.request_params,
+                    "content_type": payload.content_type,
+                    "body": payload.body,
+                    "content_hash": payload.content_hash,
+                    "fetched_at": payload.fetched_at,
+                    "run_id": run_id,
+                }
             ],
-            [
-                [
-                    payload_id,
-                    payload.source,
-                    payload.endpoint,
-                    payload.request_params,
-                    payload.content_type,
-                    payload.body,
-                    payload.content_hash,
-                    payload.fetched_at,
-                    run_id,
-                ]
-            ],
+            ignore_conflicts=True,
         )
+        if not stored:
+            result.payloads_seen += 1
+            return parsed
         if payload.http is not None:
             h = payload.http
             wh.insert_rows(

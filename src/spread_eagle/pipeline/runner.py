@@ -9,7 +9,9 @@ for `ingest`, ingested); anything else carries the failing step and error.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,9 +32,11 @@ from spread_eagle.run import (
     StepOutcome,
     ledger,
     run_lock_key,
+    signals,
 )
 from spread_eagle.run.step import Progress
-from spread_eagle.warehouse import Warehouse, connect
+from spread_eagle.warehouse import LockLostError, Warehouse, connect
+from spread_eagle.warehouse.errors import STORAGE_ERRNOS, explain, os_errno, postgres_cause
 
 log = logging.getLogger(__name__)
 
@@ -97,14 +101,66 @@ def fail_run(
     status: str = ledger.FAILED,
     steps: list[str] | None = None,
 ) -> StepFailedError:
-    """Record a step's failure, end the run, skip the later steps; returns the error to raise."""
-    wh = ctx.warehouse
+    """Record a step's failure, end the run, skip the later steps; returns the error to raise.
+
+    The failure may be the warehouse connection itself (terminated, the disk full): when writing
+    through it fails, the record is written through a fresh connection. When that fails too, the
+    failure is logged, and the next run (or `status`) finds the run's process gone."""
     order = steps or STEP_NAMES
-    ledger.step_finished(wh, ctx.run_id, step, StepOutcome(), status=ledger.FAILED, error=error)
-    ledger.finish_run(wh, ctx.run_id, status, error=f"{step}: {error}")
-    for later in order[order.index(step) + 1 :]:
-        ledger.step_skipped(wh, ctx.run_id, later, f"not run: {step} failed")
+    later = order[order.index(step) + 1 :] if step in order else []
+    for attempt in (1, 2):
+        try:
+            with signals.critical(), ctx.warehouse.transaction():
+                wh = ctx.warehouse
+                ledger.step_finished(
+                    wh, ctx.run_id, step, StepOutcome(), status=ledger.FAILED, error=error
+                )
+                ledger.finish_run(wh, ctx.run_id, status, error=f"{step}: {error}")
+                for name in later:
+                    ledger.step_skipped(wh, ctx.run_id, name, f"not run: {step} failed")
+            break
+        except Exception as exc:
+            cause = explain(exc, ctx.warehouse.url) or f"{type(exc).__name__}: {exc}"
+            if attempt == 2:
+                log.error(
+                    "could not record the failure of run %s in the ledger (%s); the next run marks"
+                    " it failed",
+                    ctx.run_id,
+                    cause,
+                )
+                break
+            log.warning("recording the failure through a fresh connection (%s)", cause)
+            with contextlib.suppress(Exception):
+                ctx.warehouse.close()  # the next statement opens a new connection
     return StepFailedError(step, status, error)
+
+
+def _failure_text(ctx: RunContext, name: str, exc: BaseException) -> str:
+    interrupt = signals.as_interrupt(exc)
+    if interrupt is not None:
+        return f"{interrupt} during step {name}"
+    if isinstance(exc, Exception):
+        text = _storage_cause(ctx, exc)
+        if text is None:
+            detail = str(exc).strip()
+            text = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+        return redact_text(text, ctx.settings.secrets())
+    return f"{type(exc).__name__} during step {name}"  # SystemExit, GeneratorExit
+
+
+def _storage_cause(ctx: RunContext, exc: Exception) -> str | None:
+    """One line for what broke underneath a step (the lock, the connection, the disk), else None
+    (the step's own error is recorded as it is)."""
+    import duckdb
+    import psycopg
+
+    if isinstance(exc, LockLostError):
+        return str(exc)
+    if isinstance(exc, psycopg.OperationalError):
+        return postgres_cause(ctx.warehouse.url, str(exc))
+    if isinstance(exc, OSError | duckdb.Error) and os_errno(exc) in STORAGE_ERRNOS:
+        return explain(exc, ctx.warehouse.url)
+    return None
 
 
 def execute_step(
@@ -114,26 +170,40 @@ def execute_step(
     steps: list[str] | None = None,
 ) -> StepOutcome:
     """Run one step under the ledger. On failure: record it (secrets redacted), mark the run failed
-    (or invalid), skip the later steps, tell the person what to re-run, raise StepFailedError."""
+    (or invalid), skip the later steps, tell the person what to re-run, raise StepFailedError.
+
+    A signal (SIGTERM, SIGINT: `run.signals`) or another BaseException is recorded the same way,
+    naming the step, then re-raised. Before the step the run checks it still holds its lock."""
     with log_context(run_id=ctx.run_id, step=name):
-        ledger.step_started(ctx.warehouse, ctx.run_id, name)
         started = time.perf_counter()
         try:
+            signals.raise_if_interrupted()
+            log.debug("step %s started", name)
+            ledger.step_started(ctx.warehouse, ctx.run_id, name)
+            ctx.warehouse.check_run_lock(ctx.lock_key)
             outcome = (step or STEPS[name])(ctx)
-        except Exception as exc:  # fail fast: every failure is recorded, then the run stops
-            error = redact_text(f"{type(exc).__name__}: {exc}", ctx.settings.secrets())
+            with signals.critical():
+                ledger.step_finished(ctx.warehouse, ctx.run_id, name, outcome)
+        except BaseException as exc:  # fail fast: every failure is recorded, then the run stops
+            error = _failure_text(ctx, name, exc)
             status = ledger.INVALID if isinstance(exc, RunInvalidError) else ledger.FAILED
             failure = fail_run(ctx, name, error, status, steps)
+            exc.recorded = True  # type: ignore[attr-defined]
             log.error("step %s failed: %s", name, error)
             log.error(
                 "nothing was published; the previous slate (if any) is unchanged. Fix the cause, "
-                "then: spread-eagle run-daily --date %s --from-step %s",
-                ctx.run_date,
-                name,
+                "then: spread-eagle run-daily --resume %s",
+                ctx.run_id,
             )
             log.debug("traceback of the failure", exc_info=exc)
-            raise failure from exc
-        ledger.step_finished(ctx.warehouse, ctx.run_id, name, outcome)
+            if isinstance(exc, Exception):
+                raise failure from exc
+            interrupt = signals.as_interrupt(exc)
+            if interrupt is not None:
+                interrupt.run_id, interrupt.step, interrupt.recorded = ctx.run_id, name, True
+                if interrupt is not exc:
+                    raise interrupt from exc
+            raise
         log.debug("step %s done in %.2fs", name, time.perf_counter() - started)
         return outcome
 
@@ -151,6 +221,15 @@ def reuse_step(ctx: RunContext, name: str) -> None:
     ledger.step_skipped(ctx.warehouse, ctx.run_id, name, detail, status=ledger.REUSED)
 
 
+def _export_runs(ctx: RunContext) -> None:
+    """The runs snapshot for DuckDB readers; never changes the run's outcome (nor hides why it
+    failed when the connection is the failure)."""
+    try:
+        export_runs_quietly(ctx.warehouse)
+    except Exception as exc:
+        log.warning("could not write the runs snapshot: %s", explain(exc, ctx.warehouse.url) or exc)
+
+
 def run_steps(
     ctx: RunContext,
     steps: Mapping[str, Step],
@@ -164,26 +243,40 @@ def run_steps(
     report = RunReport(ctx.run_id, ctx.league.league, ctx.run_date, ctx.as_of, ledger.RUNNING)
     open_run(ctx, from_step, command, names)
     first = names.index(from_step) if from_step else 0
+    current = names[0]
     try:
         for n, name in enumerate(names):
+            current = name
             if progress:
                 progress(n, len(names), name)
             if n < first:
                 reuse_step(ctx, name)
             else:
                 report.outcomes[name] = execute_step(ctx, name, steps[name], names)
+        with signals.critical():
+            ledger.finish_run(ctx.warehouse, ctx.run_id, ledger.SUCCEEDED)
     except StepFailedError as failure:
         report.status, report.failed_step, report.error = (
             failure.status,
             failure.step,
             failure.error,
         )
+    except BaseException as exc:  # between steps (reuse, ledger): record it, then re-raise
+        if not getattr(exc, "recorded", False):
+            fail_run(ctx, current, _failure_text(ctx, current, exc), ledger.FAILED, names)
+        interrupt = signals.as_interrupt(exc)
+        if isinstance(exc, signals.RunInterrupted) and exc.run_id is None:
+            exc.run_id, exc.step = ctx.run_id, current
+        _export_runs(ctx)
+        if interrupt is not None and interrupt is not exc:
+            interrupt.run_id, interrupt.step = ctx.run_id, current
+            raise interrupt from exc
+        raise
     else:
-        ledger.finish_run(ctx.warehouse, ctx.run_id, ledger.SUCCEEDED)
         report.status = ledger.SUCCEEDED
         with log_context(run_id=ctx.run_id):
             log.info("run %s succeeded in %.1fs", ctx.run_id, time.perf_counter() - started)
-    export_runs_quietly(ctx.warehouse)  # DuckDB readers see runs only through this snapshot
+    _export_runs(ctx)  # DuckDB readers see runs only through this snapshot
     if progress:
         progress(len(names), len(names), report.status)
     report.seconds = time.perf_counter() - started
@@ -220,13 +313,52 @@ def resumable_run(
     )
 
 
+def resume_point(wh: Warehouse, run_id: str, held: str | None = None) -> dict[str, Any]:
+    """What `--resume RUN_ID` continues: the run's league, date and clock, and its failed step
+    (the first step that neither succeeded nor was reused). Only a failed or invalid run resumes."""
+    rows = (
+        wh.query(
+            "select run_id, league, run_date, as_of, status, pid, host from ops.run where run_id = ?",
+            (run_id,),
+        )
+        if wh.relation_exists("ops", "run")
+        else []
+    )
+    if not rows:
+        raise ResumeError(
+            f"no run {run_id!r} in {wh.describe()}: see the runs with: spread-eagle status"
+        )
+    run = rows[0]
+    if run["status"] == ledger.SUCCEEDED:
+        raise ResumeError(
+            f"run {run_id} succeeded: nothing to resume. To run the date again: spread-eagle "
+            f"run-daily --date {run['run_date']}"
+        )
+    if run["status"] == ledger.RUNNING and not ledger.process_gone(wh, run):
+        raise ResumeError(
+            f"run {run_id} is still running (pid {run['pid']} on {run['host']}): wait for it, "
+            "then see it with: spread-eagle status"
+        )
+    statuses = wh.query(
+        "select step, status from ops.step_run where run_id = ? order by ordinal", (run_id,)
+    )
+    failed = next(
+        (s["step"] for s in statuses if s["status"] not in (ledger.SUCCEEDED, ledger.REUSED)),
+        None,
+    )
+    if failed is None:
+        raise ResumeError(f"run {run_id} has no failed step to resume from")
+    return {**run, "from_step": failed}
+
+
 def run_daily(
     settings: Settings,
     *,
-    run_date: date,
+    run_date: date | None = None,
     as_of: datetime | None = None,
     league: str | None = None,
     from_step: str | None = None,
+    resume: str | None = None,
     accept_quarantined: bool = False,
     command: str = "run-daily",
     warehouse: Warehouse | None = None,
@@ -234,31 +366,65 @@ def run_daily(
     progress: Progress | None = None,
 ) -> RunReport:
     """The daily run (or, with `steps=INGEST_STEPS`, the ingestion alone). Holds the (league,
-    date) run lock for its whole duration."""
-    league_config = load_league(league or settings.league, settings.leagues_dir)
+    date) run lock for its whole duration.
+
+    First it marks failed any run of any date whose process is gone. `resume`: continue that
+    failed run from its failed step, under its clock (a new run, `resumed_from` = that run).
+    SIGTERM and SIGINT end the run as failed, naming the step and the signal (then re-raised as
+    `signals.RunInterrupted`)."""
     if from_step is not None:
         check_step(from_step, steps)
     wh = warehouse or connect(settings.database_url)
     try:
-        with wh.run_lock(run_lock_key(league_config, run_date)):
-            wh.migrate()
-            resumed: str | None = None
-            if from_step is not None and from_step != next(iter(steps)):
-                found = resumable_run(wh, league_config, run_date, as_of, from_step)
-                resumed, as_of = str(found["run_id"]), as_of or found["as_of"]  # type: ignore[assignment]
-            ctx = RunContext.new(
-                settings,
-                wh,
-                league_config,
-                run_date,
-                as_of,
-                accept_quarantined=accept_quarantined,
-                resumed_from=resumed,
-            )
-            return run_steps(ctx, steps, command, from_step if resumed else None, progress)
+        with signals.interrupts_as_failures():
+            resuming: dict[str, Any] | None = None
+            if resume is not None:  # which date to lock: read before migrating, so no new columns
+                found_run = (
+                    wh.query("select league, run_date from ops.run where run_id = ?", (resume,))
+                    if wh.relation_exists("ops", "run")
+                    else []
+                )
+                if not found_run:
+                    resume_point(wh, resume)  # raises: no such run
+                league, run_date = str(found_run[0]["league"]), found_run[0]["run_date"]
+            if run_date is None:
+                raise ValueError("run_daily needs run_date (or resume)")
+            league_config = load_league(league or settings.league, settings.leagues_dir)
+            key = run_lock_key(league_config, run_date)
+            with wh.run_lock(key):
+                wh.migrate()
+                resumed: str | None = None
+                ledger.reap_gone_runs(wh, held=key)
+                if resume is not None:
+                    resuming = resume_point(wh, resume, held=key)
+                if resuming is not None:
+                    resumed, as_of, from_step = resume, resuming["as_of"], resuming["from_step"]
+                elif from_step is not None and from_step != next(iter(steps)):
+                    found = resumable_run(wh, league_config, run_date, as_of, from_step)
+                    resumed, as_of = str(found["run_id"]), as_of or found["as_of"]  # type: ignore[assignment]
+                ctx = RunContext.new(
+                    settings,
+                    wh,
+                    league_config,
+                    run_date,
+                    as_of,
+                    accept_quarantined=accept_quarantined,
+                    resumed_from=resumed,
+                )
+                report = run_steps(ctx, steps, command, from_step if resumed else None, progress)
+            held = signals.received()
+            if held is not None:  # held while publish switched (or the ledger was written)
+                log.warning(
+                    "received %s while run %s was finishing: it finished first (%s)",
+                    signal.Signals(held).name,
+                    report.run_id,
+                    report.status,
+                )
+            return report
     finally:
         if warehouse is None:
-            wh.close()
+            with contextlib.suppress(Exception):
+                wh.close()
 
 
 def run_ingest(settings: Settings, **kwargs: Any) -> RunReport:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from spread_eagle.publish.detail import write_game_details
 from spread_eagle.publish.documents import export_after_publish
 from spread_eagle.publish.slate import build_card, document_hash
-from spread_eagle.run import RunContext, StepOutcome
+from spread_eagle.run import RunContext, StepOutcome, signals
 from spread_eagle.transform.dbt_runner import raise_for_failures, record_results, run_dbt
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,8 @@ def switch(ctx: RunContext) -> StepOutcome:
     games = [build_card(card, predictions[card["game_id"]]) for card in cards]
     digest = document_hash({"date": run_date.isoformat(), "league": league, "games": games})
     now = datetime.now(UTC)
+    # From here the switch happens entirely: a SIGTERM or Ctrl-C waits for the run to finish.
+    signals.hold_until_run_ends()
     with wh.transaction():
         wh.execute(
             "delete from publish.slate_game where league = ? and run_date = ?", (league, run_date)
@@ -114,6 +116,9 @@ def switch(ctx: RunContext) -> StepOutcome:
             ],
         )
         write_game_details(wh, ctx, games)
+        # Last, before the commit: a run that lost its lock (PostgreSQL: its connection was
+        # terminated, so another run of the date may be under way) must not publish.
+        wh.check_run_lock(ctx.lock_key)
     export_after_publish(wh, league, run_date)
     log.info("published %d games for %s %s", len(games), league, run_date)
     return StepOutcome(counts={"games_published": len(games)}, detail=f"document {digest[:12]}")

@@ -6,12 +6,18 @@ A run is complete only when its final status is written; `status` reads it step 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import socket
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from spread_eagle.run.context import RunContext
 from spread_eagle.run.step import StepOutcome
 from spread_eagle.warehouse import Warehouse
+
+log = logging.getLogger(__name__)
 
 RUNNING, SUCCEEDED, FAILED, INVALID, SKIPPED, PENDING, REUSED = (
     "running",
@@ -33,7 +39,8 @@ def start_run(ctx: RunContext, steps: list[str], from_step: str | None, command:
     with wh.transaction():
         wh.execute(
             "insert into ops.run (run_id, league, run_date, as_of, env, status, from_step, command,"
-            " started_at, accept_quarantined, resumed_from) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " started_at, accept_quarantined, resumed_from, pid, host)"
+            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 ctx.run_id,
                 ctx.league.league,
@@ -46,6 +53,8 @@ def start_run(ctx: RunContext, steps: list[str], from_step: str | None, command:
                 _now(),
                 ctx.accept_quarantined,
                 ctx.resumed_from,
+                os.getpid(),
+                this_host(),
             ),
         )
         wh.insert_rows(
@@ -117,7 +126,7 @@ def recent_runs(
     clause = f"where {' and '.join(where)}" if where else ""
     runs = wh.query(
         f"select run_id, league, run_date, as_of, env, status, from_step, command, started_at, ended_at, error,"
-        f" accept_quarantined, resumed_from"
+        f" accept_quarantined, resumed_from, pid, host"
         f" from ops.run {clause} order by started_at desc, run_id desc limit {int(limit)}",
         params,
     )
@@ -137,3 +146,106 @@ def recent_runs(
     for run in runs:
         run["steps"] = by_run.get(run["run_id"], [])
     return runs
+
+
+# -- runs whose process is gone ------------------------------------------------------------------
+
+GONE = "failed (process gone)"  # how `status` shows a run it found dead, before any run marks it
+
+
+def this_host() -> str:
+    return socket.gethostname()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # somebody else's live process
+        return True
+    return True
+
+
+def lock_key_of(run: dict[str, Any]) -> str:
+    """The run lock a run holds while it runs (context.run_lock_key, from the ledger row)."""
+    run_date = run["run_date"]
+    return f"{run['league']}_{run_date.isoformat() if isinstance(run_date, date) else run_date}"
+
+
+def process_gone(wh: Warehouse, run: dict[str, Any], held: str | None = None) -> bool:
+    """A `running` run whose process is gone: its pid is dead on this host (or it predates pids)
+    and no process holds its run lock (`held`: the lock the caller holds itself, so no other
+    process does). A run on another host is never judged from here."""
+    if run["status"] != RUNNING:
+        return False
+    pid, host = run.get("pid"), run.get("host")
+    if pid is not None and (host != this_host() or int(pid) == os.getpid() or _pid_alive(int(pid))):
+        return False
+    key = lock_key_of(run)
+    return key == held or wh.run_lock_free(key)
+
+
+def running_runs(wh: Warehouse) -> list[dict[str, Any]]:
+    return wh.query(
+        "select run_id, league, run_date, status, pid, host, started_at from ops.run"
+        " where status = ? order by started_at",
+        (RUNNING,),
+    )
+
+
+def reap_gone_runs(wh: Warehouse, held: str | None = None) -> list[str]:
+    """Mark failed every `running` run whose process is gone (killed, out of memory, the machine
+    stopped): the step it was in fails, later ones are skipped. The next run of any date calls
+    this; `status` only shows what it would do (`show_gone_runs`). Returns the runs marked."""
+    marked = []
+    for run in running_runs(wh):
+        if not process_gone(wh, run, held):
+            continue
+        where = (
+            f"pid {run['pid']} on {run['host']}" if run.get("pid") is not None else "its process"
+        )
+        error = (
+            f"process gone: {where} ended without finishing the run (killed, or the machine "
+            f"stopped); found at {_now():%Y-%m-%dT%H:%M:%SZ}"
+        )
+        with wh.transaction():
+            wh.execute(
+                "update ops.step_run set status = ?, ended_at = ?, error = ?"
+                " where run_id = ? and status = ?",
+                (FAILED, _now(), "process gone while this step ran", run["run_id"], RUNNING),
+            )
+            wh.execute(
+                "update ops.step_run set status = ?, detail = ? where run_id = ? and status = ?",
+                (SKIPPED, "not run: process gone", run["run_id"], PENDING),
+            )
+            failed = wh.scalar(
+                "select step from ops.step_run where run_id = ? and status = ? order by ordinal",
+                (run["run_id"], FAILED),
+            )
+            wh.execute(
+                "update ops.run set status = ?, ended_at = ?, error = ? where run_id = ? and status = ?",
+                (
+                    FAILED,
+                    _now(),
+                    f"{failed}: {error}" if failed else error,
+                    run["run_id"],
+                    RUNNING,
+                ),
+            )
+        log.warning("run %s was left running: %s; marked failed", run["run_id"], error)
+        marked.append(str(run["run_id"]))
+    return marked
+
+
+def show_gone_runs(wh: Warehouse, runs: Sequence[dict[str, Any]]) -> None:
+    """For reading (status): show `running` runs whose process is gone as GONE, writing nothing."""
+    for run in runs:
+        if process_gone(wh, run):
+            run["status"] = GONE
+            run["process_gone"] = True
+            for step in run.get("steps", []):
+                if step["status"] == RUNNING:
+                    step["status"], step["error"] = FAILED, "process gone while this step ran"
+                elif step["status"] == PENDING:
+                    step["status"] = SKIPPED

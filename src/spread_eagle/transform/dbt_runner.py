@@ -19,6 +19,7 @@ from typing import Any
 
 from spread_eagle.config import PACKAGE_DIR
 from spread_eagle.leagues import League
+from spread_eagle.run import signals
 from spread_eagle.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -140,18 +141,35 @@ def run_dbt(
             "--log-path",
             str(work_dir / "logs"),
             "--quiet",
+            # Nothing on the console: failures reach the ledger and our log through the results
+            # (a crash, a Ctrl-C inside dbt, is one line there), and dbt's own log, tracebacks
+            # included, is in the work dir's logs/dbt.log.
+            "--log-level",
+            "none",
             "--no-use-colors",
         ]
     run_vars = {**(dbt_vars(league, as_of) if league is not None else {}), **(extra_vars or {})}
     if run_vars:
         full_args += ["--vars", json.dumps(run_vars, sort_keys=True)]
-    with _environment(env):
+    # Concurrent runs of different dates (PostgreSQL) build the same relations: one dbt at a time
+    # (`dbt debug`, which builds nothing, never waits for a running build).
+    serialize = warehouse.exclusive("dbt") if args[0] != "debug" else contextlib.nullcontext()
+    with serialize, _environment(env):
         try:
             result = dbtRunner().invoke(full_args)
         finally:
             _release_duckdb()
+    # dbtRunner returns a Ctrl-C (or our SIGTERM, a KeyboardInterrupt) as a result: re-raise it,
+    # so the run is recorded as interrupted, not as dbt crashing with an empty message.
+    if isinstance(result.exception, KeyboardInterrupt):
+        raise result.exception
+    signals.raise_if_interrupted()
     if result.exception is not None:
-        raise DbtError(f"dbt {' '.join(args)} crashed: {result.exception}")
+        crash = result.exception
+        detail = str(crash).strip() or type(crash).__name__
+        raise DbtError(
+            f"dbt {' '.join(args)} crashed: {detail} (dbt's log: {work_dir / 'logs' / 'dbt.log'})"
+        )
     nodes = []
     for item in getattr(result.result, "results", None) or []:
         node = item.node

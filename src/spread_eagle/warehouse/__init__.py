@@ -6,6 +6,7 @@ from pathlib import Path
 
 from spread_eagle.warehouse.base import (
     LockHeldError,
+    LockLostError,
     Row,
     Warehouse,
     WarehouseError,
@@ -44,6 +45,7 @@ def connect(url: str, read_only: bool = False, verify_schema: bool = True) -> Wa
 
 __all__ = [
     "LockHeldError",
+    "LockLostError",
     "Row",
     "Warehouse",
     "WarehouseError",

@@ -35,6 +35,10 @@ class LockHeldError(WarehouseError):
     """Another process holds the run lock for this league and date."""
 
 
+class LockLostError(WarehouseError):
+    """The run lock was lost while the run held it (PostgreSQL: its connection was terminated)."""
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -146,6 +150,23 @@ class Warehouse(abc.ABC):
             )
         ]
 
+    def check_run_lock(self, key: str) -> None:
+        """Raise LockLostError unless this process still holds the run lock `key` (taken with
+        `run_lock`). Called before each step and before publish's switch commits. A DuckDB
+        lock is a file lock held by this process: it cannot be lost while the process lives."""
+        return None
+
+    def run_lock_free(self, key: str) -> bool:
+        """Whether no process holds the run lock `key` now (a probe: nothing is kept or written)."""
+        return True
+
+    @contextlib.contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """Wait for, then hold, a warehouse-wide lock named `name` for the block: what concurrent
+        runs of different dates must not do at once (migrate, dbt builds). A no-op where the engine
+        already admits one writing process at a time (DuckDB)."""
+        yield
+
     def close(self) -> None:
         """Release the connection (DuckDB: lets dbt open the file in this process)."""
         if self._conn is not None:
@@ -161,12 +182,34 @@ class Warehouse(abc.ABC):
         """A one-line, secret-free description (engine and location)."""
 
     # -- shared behaviour -------------------------------------------------------------------
-    def insert_all(self, table: str, rows: Sequence[Mapping[str, Any]]) -> int:
-        """Insert rows given as dicts (sqlite-utils' `insert_all`); every row has the same keys."""
+    def insert_all(
+        self, table: str, rows: Sequence[Mapping[str, Any]], *, ignore_conflicts: bool = False
+    ) -> int:
+        """Insert rows given as dicts (sqlite-utils' `insert_all`); every row has the same keys.
+
+        `ignore_conflicts`: a row whose primary key is already stored (or being stored by a
+        concurrent transaction, which PostgreSQL waits for) is skipped; returns how many rows were
+        inserted. The one portable path for idempotent stores (`on conflict do nothing`, which both
+        engines accept)."""
         if not rows:
             return 0
         names = list(rows[0])
-        return self.insert_rows(table, names, [[row[n] for n in names] for row in rows])
+        values = [[row[n] for n in names] for row in rows]
+        if not ignore_conflicts:
+            return self.insert_rows(table, names, values)
+        inserted = 0
+        marks = f"({', '.join('?' for _ in names)})"
+        for start in range(0, len(values), 200):
+            chunk = values[start : start + 200]
+            inserted += len(
+                self.query(
+                    f"insert into {table} ({', '.join(names)}) values "
+                    + ", ".join(marks for _ in chunk)
+                    + " on conflict do nothing returning 1 as inserted",
+                    [v for row in chunk for v in row],
+                )
+            )
+        return inserted
 
     def replace(
         self, table: str, where: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]

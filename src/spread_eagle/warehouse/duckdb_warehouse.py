@@ -23,6 +23,7 @@ from spread_eagle.warehouse.base import (
     from_storage,
     to_storage,
 )
+from spread_eagle.warehouse.errors import duckdb_cause, one_line
 
 # Below this many rows a prepared executemany is as fast as the JSON bulk path.
 _BULK_THRESHOLD = 50
@@ -60,19 +61,28 @@ class DuckDBWarehouse(Warehouse):
                     f"no DuckDB warehouse at {self.path}: run `spread-eagle demo` or `spread-eagle "
                     "run-daily` first (or check SPREAD_EAGLE_DATABASE_URL)"
                 )
-            if not self.read_only:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
+                if not self.read_only:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._conn = duckdb.connect(str(self.path), read_only=self.read_only)
-            except duckdb.IOException as exc:
-                raise WarehouseError(
-                    f"cannot open the DuckDB file {self.path}: {exc}. Another spread-eagle process "
-                    "(or a dbt or DuckDB shell) probably has it open; wait for it or stop it."
-                ) from exc
+            except (OSError, duckdb.Error) as exc:
+                raise self._open_error(exc) from exc
             self._conn.execute("set TimeZone = 'UTC'")
             if self.read_only and self.verify_schema:
                 self.check_schema()
         return self._conn
+
+    def _open_error(self, exc: BaseException, doing: str = "open") -> WarehouseError:
+        """One line: the OS cause (read-only folder, a file in the way, a full disk) with what to
+        do, else the lock another process holds on the file."""
+        cause = duckdb_cause(self.path, exc, doing)
+        if cause is not None:
+            return WarehouseError(cause)
+        return WarehouseError(
+            f"cannot open the DuckDB file {self.path}: {one_line(str(exc))}. Another spread-eagle "
+            "process (or a dbt or DuckDB shell) probably has it open; wait for it or stop it, then "
+            "re-run this command (spread-eagle status shows what is running)"
+        )
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.conn.execute(sql, [to_storage(p) for p in params])
@@ -136,11 +146,30 @@ class DuckDBWarehouse(Warehouse):
             raise
         self.conn.execute("commit")
 
+    def _lock_path(self, key: str) -> Path:
+        return self.path.parent / f".{self.path.name}.{key}.lock"
+
+    def run_lock_free(self, key: str) -> bool:
+        try:
+            handle = open(self._lock_path(key), encoding="utf-8")  # noqa: SIM115
+        except (FileNotFoundError, NotADirectoryError):
+            return True  # never taken
+        with handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            return True
+
     @contextlib.contextmanager
     def run_lock(self, key: str) -> Iterator[None]:
-        lock_path = self.path.parent / f".{self.path.name}.{key}.lock"
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the block
+        lock_path = self._lock_path(key)
+        try:
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the block
+        except OSError as exc:
+            raise self._open_error(exc, "lock") from exc
         try:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -14,17 +15,32 @@ from psycopg.rows import dict_row
 from spread_eagle.redact import redact_url
 from spread_eagle.warehouse.base import (
     LockHeldError,
+    LockLostError,
     Row,
     Warehouse,
     WarehouseError,
     from_storage,
     to_storage,
 )
+from spread_eagle.warehouse.errors import one_line, postgres_cause
+
+log = logging.getLogger(__name__)
 
 
 def _translate(sql: str) -> str:
     """`?` placeholders -> psycopg's `%s` (a literal % must be doubled first)."""
     return sql.replace("%", "%%").replace("?", "%s")
+
+
+def _lock_id(key: str) -> int:
+    """A lock name -> the signed 64-bit key of pg_advisory_lock."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+
+
+def _lock_parts(lock_id: int) -> tuple[int, int]:
+    """How pg_locks shows a 64-bit advisory key: (classid, objid) = (high, low) 32 bits."""
+    unsigned = lock_id & 0xFFFFFFFFFFFFFFFF
+    return unsigned >> 32, unsigned & 0xFFFFFFFF
 
 
 def normalize_url(url: str) -> str:
@@ -42,6 +58,7 @@ class PostgresWarehouse(Warehouse):
         self.read_only = read_only
         self.verify_schema = verify_schema
         self._conn: psycopg.Connection[dict[str, Any]] | None = None
+        self._run_locks: dict[str, psycopg.Connection[Any]] = {}
 
     @property
     def conn(self) -> psycopg.Connection[dict[str, Any]]:
@@ -51,9 +68,7 @@ class PostgresWarehouse(Warehouse):
                     self.url, autocommit=True, row_factory=dict_row, connect_timeout=10
                 )
             except psycopg.OperationalError as exc:
-                raise WarehouseError(
-                    f"cannot connect to PostgreSQL at {redact_url(self.url)}: {str(exc).strip()}"
-                ) from exc
+                raise WarehouseError(postgres_cause(self.url, str(exc))) from exc
             self._conn.execute("set time zone 'UTC'")
             if self.read_only:
                 self._conn.execute("set default_transaction_read_only = on")
@@ -88,24 +103,91 @@ class PostgresWarehouse(Warehouse):
         with self.conn.transaction():
             yield
 
+    def _connect_aside(self) -> psycopg.Connection[Any]:
+        """A connection of its own (locks), with the same one-line error as the main one."""
+        try:
+            return psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        except psycopg.OperationalError as exc:
+            raise WarehouseError(postgres_cause(self.url, str(exc))) from exc
+
     @contextlib.contextmanager
     def run_lock(self, key: str) -> Iterator[None]:
         # A session-level advisory lock on a connection of its own, so it outlives transactions
-        # and is released by PostgreSQL if this process dies.
-        lock_id = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
-        lock_conn = psycopg.connect(self.url, autocommit=True)
+        # and is released by PostgreSQL if this process dies. The run checks it is still held
+        # (check_run_lock) before each step and before publish commits: a terminated lock
+        # connection would otherwise admit a second run of the same date.
+        lock_id = _lock_id(key)
+        lock_conn = self._connect_aside()
         try:
             row = lock_conn.execute("select pg_try_advisory_lock(%s)", [lock_id]).fetchone()
             if not row or not row[0]:
                 raise LockHeldError(
                     f"a run for {key} is already in progress in this database; wait for it to finish"
+                    " (spread-eagle status shows it)"
                 )
+            self._run_locks[key] = lock_conn
             try:
                 yield
             finally:
-                lock_conn.execute("select pg_advisory_unlock(%s)", [lock_id])
+                self._run_locks.pop(key, None)
+                with contextlib.suppress(psycopg.Error):  # a lost connection released it already
+                    lock_conn.execute("select pg_advisory_unlock(%s)", [lock_id])
         finally:
-            lock_conn.close()
+            with contextlib.suppress(psycopg.Error):
+                lock_conn.close()
+
+    def check_run_lock(self, key: str) -> None:
+        lock_conn = self._run_locks.get(key)
+        if lock_conn is None:
+            return  # not taken by this warehouse object (a test driving steps by hand)
+        classid, objid = _lock_parts(_lock_id(key))
+        try:
+            row = lock_conn.execute(
+                "select count(*) from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()"
+                " and classid = %s::bigint::oid and objid = %s::bigint::oid and objsubid = 1"
+                " and granted",
+                [classid, objid],
+            ).fetchone()
+        except psycopg.Error as exc:
+            raise LockLostError(
+                f"lost the run lock for {key}: its PostgreSQL connection is gone "
+                f"({one_line(str(exc))[:200]}); another run of the date may have started, so this "
+                "one stops before publishing"
+            ) from exc
+        if not row or not row[0]:
+            raise LockLostError(
+                f"lost the run lock for {key}: PostgreSQL no longer holds it for this run; "
+                "this run stops before publishing"
+            )
+
+    def run_lock_free(self, key: str) -> bool:
+        classid, objid = _lock_parts(_lock_id(key))
+        held = self.scalar(
+            "select count(*) as n from pg_locks where locktype = 'advisory'"
+            " and database = (select oid from pg_database where datname = current_database())"
+            " and classid = ?::bigint::oid and objid = ?::bigint::oid and objsubid = 1 and granted",
+            (classid, objid),
+        )
+        return not held
+
+    @contextlib.contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        lock_id = _lock_id(f"exclusive:{name}")
+        lock_conn = self._connect_aside()
+        try:
+            row = lock_conn.execute("select pg_try_advisory_lock(%s)", [lock_id]).fetchone()
+            if not row or not row[0]:
+                log.info("waiting for another run's %s to finish", name)
+                lock_conn.execute("select pg_advisory_lock(%s)", [lock_id])
+            yield
+        finally:
+            with contextlib.suppress(psycopg.Error):
+                lock_conn.close()  # closing the session releases its advisory locks
+
+    def migrate(self) -> list[int]:
+        # Two first runs at once must not both create the schemas and apply the same migration.
+        with self.exclusive("migrate"):
+            return super().migrate()
 
     def dbt_env(self) -> dict[str, str]:
         parts = urlsplit(self.url)
