@@ -618,15 +618,11 @@ def _published(settings: Settings, league: str, day: date, run_id: str | None = 
     running pipeline may hold), so it prints what the API serves."""
     from spread_eagle.publish.documents import reader_for
     from spread_eagle.publish.slate import SlateNotFoundError
-    from spread_eagle.warehouse import WarehouseError, duckdb_path
+    from spread_eagle.warehouse import WarehouseError
 
-    if settings.database_url.startswith("duckdb:"):  # never opened (a run may hold it): just there?
-        path = duckdb_path(settings.database_url).resolve()
-        if not path.exists():
-            raise _fail(
-                f"no DuckDB warehouse at {path}: run `spread-eagle demo` or `spread-eagle "
-                "run-daily` first (or check SPREAD_EAGLE_DATABASE_URL)"
-            )
+    _require_duckdb_file(
+        settings, f"spread-eagle run-daily --date {day}"
+    )  # never opened: a run may hold it
     reader = reader_for(settings.database_url)
     try:
         if run_id is not None:
