@@ -187,6 +187,51 @@ def _print_report(report: Any) -> None:
         )
 
 
+@app.command()
+def summarize(
+    run_date: Annotated[
+        str, typer.Option("--date", help="League-local date whose TL;DRs to write again.")
+    ],
+    provider: Annotated[
+        str | None,
+        typer.Option(
+            "--provider",
+            help="offline, openai, anthropic or ollama (default: SPREAD_EAGLE_LLM_PROVIDER).",
+        ),
+    ] = None,
+    league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
+) -> None:
+    """Write a date's TL;DRs again as a run: the newest run of the date whose earlier steps
+    succeeded is resumed at summarize (its predictions reused), then validated and published as
+    usual. The same as `run-daily --date D --from-step summarize`, with the provider chosen here."""
+    from spread_eagle.pipeline.runner import ResumeError, run_daily
+
+    settings = _settings()
+    if provider is not None:
+        from typing import get_args
+
+        from spread_eagle.config import LlmProvider
+
+        if provider not in get_args(LlmProvider):
+            raise _fail(f"--provider {provider!r}: one of {', '.join(get_args(LlmProvider))}")
+        settings = settings.model_copy(update={"llm_provider": provider})
+    day = _parse_date(run_date)
+    assert day is not None
+    try:
+        report = run_daily(
+            settings,
+            run_date=day,
+            league=league,
+            from_step="summarize",
+            command=" ".join(["summarize", *sys.argv[2:]]),
+        )
+    except ResumeError as exc:
+        raise _fail(str(exc)) from None
+    _print_report(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 @app.command("run-daily")
 def run_daily_cmd(
     run_date: Annotated[

@@ -35,6 +35,12 @@ final as (
         temperature_f,
         wind_mph,
         stadium_name,
+        home_qb_id,
+        away_qb_id,
+        home_qb_name,
+        away_qb_name,
+        home_coach,
+        away_coach,
         espn_event_id,
         score_source_id,
         correction_id

@@ -51,6 +51,7 @@ games as (
         game_id, league_id, season, week, game_type, game_date, kickoff_at, home_team_id, away_team_id,
         is_neutral_site, is_divisional, home_score, away_score, is_overtime, home_rest_days, away_rest_days,
         roof, surface, temperature_f, wind_mph, stadium_name, espn_event_id,
+        home_qb_id, away_qb_id, home_qb_name, away_qb_name, home_coach, away_coach,
         'nflverse' as id_source_id
     from nflverse_games
     union all
@@ -82,6 +83,12 @@ games as (
         cast(null as integer) as wind_mph,
         cast(null as {{ dbt.type_string() }}) as stadium_name,
         event_id as espn_event_id,
+        cast(null as {{ dbt.type_string() }}) as home_qb_id,
+        cast(null as {{ dbt.type_string() }}) as away_qb_id,
+        cast(null as {{ dbt.type_string() }}) as home_qb_name,
+        cast(null as {{ dbt.type_string() }}) as away_qb_name,
+        cast(null as {{ dbt.type_string() }}) as home_coach,
+        cast(null as {{ dbt.type_string() }}) as away_coach,
         'espn' as id_source_id
     from espn_only
 
@@ -129,6 +136,12 @@ final as (
         games.temperature_f,
         games.wind_mph,
         games.stadium_name,
+        games.home_qb_id,
+        games.away_qb_id,
+        games.home_qb_name,
+        games.away_qb_name,
+        games.home_coach,
+        games.away_coach,
         coalesce(games.espn_event_id, espn_events.event_id) as espn_event_id,
         odds_api_scores.event_id as odds_api_event_id,
         games.id_source_id,

@@ -16,7 +16,7 @@ from typing import Any
 from spread_eagle.leagues import League
 from spread_eagle.warehouse import Warehouse
 
-PAYLOAD_VERSION = 2
+PAYLOAD_VERSION = 3  # 3: every model's numbers, starting quarterbacks and coaches
 MEETINGS = 5
 
 
@@ -85,6 +85,26 @@ def _local(kickoff: datetime, league: League) -> str:
     return f"{local:%a %b} {local.day}, {local:%I:%M %p %Z}".replace(" 0", " ")
 
 
+def _model(p: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": p.get("model"),
+        "model_version": p.get("model_version"),
+        "margin_home": _r(p.get("margin_home")),
+        "total": _r(p.get("total")),
+        "p_home_win": _r(p.get("p_home_win"), 3),
+        "p_home_cover": _r(p.get("p_home_cover"), 3),
+        "p_over": _r(p.get("p_over"), 3),
+        "edge": _r(p.get("edge"), 3),
+        "play": p.get("play"),
+    }
+
+
+def _people(side: str, game: dict[str, Any]) -> dict[str, Any]:
+    """The side's starting quarterback and head coach, where the source names them (nflverse)."""
+    found = {"quarterback": game.get(f"{side}_qb_name"), "coach": game.get(f"{side}_coach")}
+    return {k: v for k, v in found.items() if v}
+
+
 def build_payload(
     features: dict[str, Any],
     prediction: dict[str, Any],
@@ -92,8 +112,10 @@ def build_payload(
     venue: dict[str, Any] | None = None,
     team_games: dict[str, list[dict[str, Any]]] | None = None,
     meetings: list[dict[str, Any]] | None = None,
+    models: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The payload from rows already read (see `retrieve`): pure, so tests need no warehouse."""
+    """The payload from rows already read (see `retrieve`): pure, so tests need no warehouse.
+    `prediction` is the headline model's (what a TL;DR says); `models` every configured model's."""
     names = league.names
     kickoff: datetime = features["kickoff_at"]
     team_games = team_games or {}
@@ -163,9 +185,13 @@ def build_payload(
             "edge": _r(prediction.get("edge"), 3),
             "play": prediction.get("play"),
         },
+        "models": [_model(p) for p in sorted(models or [], key=lambda p: str(p.get("model")))],
         "teams": {
-            "home": _team("home", features, team_games.get(home, []), names),
-            "away": _team("away", features, team_games.get(away, []), names),
+            side: {
+                **_team(side, features, team_games.get(team, []), names),
+                **_people(side, venue),
+            }
+            for side, team in (("home", home), ("away", away))
         },
         "meetings": [
             {
@@ -183,12 +209,17 @@ def build_payload(
 
 
 def retrieve(
-    wh: Warehouse, league: League, features: dict[str, Any], prediction: dict[str, Any]
+    wh: Warehouse,
+    league: League,
+    features: dict[str, Any],
+    prediction: dict[str, Any],
+    models: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Read what the payload needs, all of it from before the game's kickoff."""
     kickoff, home, away = features["kickoff_at"], features["home_team_id"], features["away_team_id"]
     venue = wh.query(
-        "select stadium_name, roof, surface, temperature_f, wind_mph from facts.fct__game"
+        "select stadium_name, roof, surface, temperature_f, wind_mph, home_qb_name, away_qb_name,"
+        " home_coach, away_coach from facts.fct__game"
         " where game_id = ?",
         (features["game_id"],),
     )
@@ -211,7 +242,7 @@ def retrieve(
         (league.league, kickoff, home, away, away, home),
     )
     return build_payload(
-        features, prediction, league, venue[0] if venue else None, team_games, meetings
+        features, prediction, league, venue[0] if venue else None, team_games, meetings, models
     )
 
 

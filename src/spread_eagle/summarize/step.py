@@ -100,9 +100,11 @@ def write_grounded(
 def _games(ctx: RunContext) -> list[GameTldr]:
     wh = ctx.warehouse
     features = game_features(wh, ctx.league.league, ctx.run_date)
-    predictions = {
-        p["game_id"]: p for p in run_predictions(wh, ctx.run_id, ctx.settings.headline_model)
-    }
+    every: dict[str, list[dict[str, Any]]] = {}
+    for p in run_predictions(wh, ctx.run_id):
+        every.setdefault(p["game_id"], []).append(p)
+    headline = ctx.settings.headline_model
+    predictions = {g: p for g, ps in every.items() for p in ps if p["model"] == headline}
     games = []
     for f in features:
         prediction = predictions.get(f["game_id"])
@@ -110,7 +112,7 @@ def _games(ctx: RunContext) -> list[GameTldr]:
             raise SummarizeError(
                 f"run {ctx.run_id} has no prediction of {f['game_id']}; re-run from the predict step"
             )
-        payload = retrieve(wh, ctx.league, f, prediction)
+        payload = retrieve(wh, ctx.league, f, prediction, every.get(f["game_id"], []))
         games.append(GameTldr(f["game_id"], payload, context_hash(payload)))
     return games
 
