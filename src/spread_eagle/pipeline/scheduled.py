@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from spread_eagle.config import Settings
+from spread_eagle.corrections import pending_rebuild_from, record_applied
 from spread_eagle.leagues import League, load_league
 from spread_eagle.logging import configure_logging, log_context
 from spread_eagle.pipeline.backfill import dates_to_fill
@@ -34,6 +35,7 @@ from spread_eagle.pipeline.runner import check_step, execute_step, open_run
 from spread_eagle.pipeline.steps import STEP_NAMES, STEPS
 from spread_eagle.publish.documents import export_runs_quietly
 from spread_eagle.run import RunContext, Step, StepOutcome, ledger, run_lock_key
+from spread_eagle.transform.dbt_runner import dbt_vars as league_dbt_vars
 from spread_eagle.warehouse import Warehouse, connect
 
 log = logging.getLogger(__name__)
@@ -101,10 +103,18 @@ def start_run(
     return ctx.run_id
 
 
-def run_step(settings: Settings, run_id: str, step: str) -> dict[str, Any]:
+def run_step(
+    settings: Settings, run_id: str, step: str, built_by: str | None = None
+) -> dict[str, Any]:
     """Run `step` of run `run_id` under the date's run lock; returns the step's counts. Raises
-    StepFailedError (already in the ledger) when the step fails."""
+    StepFailedError (already in the ledger) when the step fails.
+
+    `built_by` (transform only): the scheduler built the dbt models itself, one task per model
+    (dags/spread_eagle_daily_cosmos.py, with `dbt_vars`); the step then only records that, and the
+    corrections the build applied, instead of running `dbt build` again."""
     check_step(step)
+    if built_by is not None and step != "transform":
+        raise ValueError(f"built_by applies to the transform step only, not {step}")
     with connect(settings.database_url) as wh:
         run = _run_row(wh, run_id)
         league = load_league(run["league"], settings.leagues_dir)
@@ -112,12 +122,28 @@ def run_step(settings: Settings, run_id: str, step: str) -> dict[str, Any]:
             ctx = _context(settings, wh, league, run)
             _reopen(wh, run_id, step)
             try:
-                outcome = execute_step(ctx, step, _with_fault(settings, step, STEPS[step]))
+                function = _built_elsewhere(built_by) if built_by else STEPS[step]
+                outcome = execute_step(ctx, step, _with_fault(settings, step, function))
                 if step == STEP_NAMES[-1]:
                     _close(wh, run_id)
             finally:
                 export_runs_quietly(wh)  # DuckDB readers see runs only through this snapshot
     return dict(outcome.counts)
+
+
+def dbt_vars(settings: Settings, run_id: str) -> dict[str, Any]:
+    """The `--vars` the transform step gives dbt for run `run_id`: the league's constants, the
+    run's clock, and the date incremental models re-process from (the run's date, or the earliest
+    game corrected since the last build), for a scheduler that runs dbt itself."""
+    with connect(settings.database_url) as wh:
+        run = _run_row(wh, run_id)
+        league = load_league(run["league"], settings.leagues_dir)
+        as_of = _aware(run["as_of"])
+        start = run["run_date"]
+        corrected = pending_rebuild_from(wh, league.league, as_of)
+    if corrected is not None and corrected < start:
+        start = corrected
+    return {**league_dbt_vars(league, as_of), "rebuild_from": start.isoformat()}
 
 
 def finish_run(settings: Settings, run_id: str) -> ScheduledRun:
@@ -221,6 +247,18 @@ def _reopen(wh: Warehouse, run_id: str, step: str) -> None:
 def _close(wh: Warehouse, run_id: str) -> None:
     if _run_row(wh, run_id)["status"] != ledger.SUCCEEDED:
         ledger.finish_run(wh, run_id, ledger.SUCCEEDED)
+
+
+def _built_elsewhere(built_by: str) -> Step:
+    def record(ctx: RunContext) -> StepOutcome:
+        applied = record_applied(ctx.warehouse, ctx.league.league, ctx.run_id, ctx.as_of)
+        return StepOutcome(
+            counts={"corrections_applied": applied} if applied else {},
+            dbt_status="success",
+            detail=f"dbt models built by the scheduler's per-model tasks ({built_by})",
+        )
+
+    return record
 
 
 def _with_fault(settings: Settings, step: str, function: Step) -> Step:
