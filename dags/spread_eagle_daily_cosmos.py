@@ -125,6 +125,15 @@ def spread_eagle_daily_cosmos() -> None:
         operator_args={
             "vars": "{{ ti.xcom_pull(task_ids='dbt_vars') }}",
             "install_deps": False,
+            # as the transform step: dbt unit tests run in CI, not on every daily run. A data test
+            # on two models (relationships) runs only in the transform step's single build: one
+            # model's task cannot test against a model not yet built (indirect selection cautious).
+            "dbt_cmd_flags": [
+                "--exclude-resource-type",
+                "unit_test",
+                "--indirect-selection",
+                "cautious",
+            ],
             "pool": POOL,
             "max_active_tis_per_dag": 1,
         },
