@@ -93,7 +93,7 @@ from pathlib import Path
 from airflow.dag_processing.dagbag import DagBag
 
 root = Path(sys.argv[1])
-bag = DagBag(dag_folder=str(root / "dags"), include_examples=False)
+bag = DagBag(dag_folder=str(root / "dags"))
 assert not bag.import_errors, bag.import_errors
 daily = bag.get_dag("spread_eagle_daily")
 order = ["should_run", "start_run", "ingest_slate", "ingest_results", "transform", "predict",
