@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 bin=.venv/bin
 [ -x "$bin/python" ] || { echo "no .venv: run the README's test command (it creates it)" >&2; exit 2; }
 export DO_NOT_TRACK=1
-echo "== ruff check";  "$bin/ruff" check src tests bench
-echo "== ruff format"; "$bin/ruff" format --check src tests bench
+echo "== ruff check";  "$bin/ruff" check src tests bench dags
+echo "== ruff format"; "$bin/ruff" format --check src tests bench dags
 echo "== mypy";        "$bin/mypy"
 echo "== pytest";      "$bin/python" -m pytest tests "$@"

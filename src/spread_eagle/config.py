@@ -119,6 +119,18 @@ class Settings(BaseSettings):
         description="The `backtest --out` folder whose metrics.json and report.html `serve` shows.",
     )
     dbt_threads: int = Field(2, ge=1, le=16)
+    # A test-only fault hook (scripts/test_airflow.sh): never set in production. It is honoured only
+    # by the scheduler's entry points (spread_eagle.pipeline.scheduled.run_step), where it fails the
+    # named step as an ordinary step failure (recorded in the ledger) before the step does anything.
+    fault_step: str | None = Field(
+        None,
+        description="TEST ONLY: the step that fails (InjectedFault) when a scheduler runs it.",
+    )
+    fault_once_file: Path | None = Field(
+        None,
+        description="TEST ONLY: with fault_step, fail only while this file does not exist, and "
+        "create it, so the next attempt (a scheduler's retry) succeeds.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# The Airflow tests (issue 13), in a venv of their own (.venv-airflow: the `airflow` extra, pinned
+# by constraints-airflow.txt) so the main suite's venv stays light. Run by .ci/run after the main
+# tests; by hand: `bash scripts/test_airflow.sh` (`--fresh` rebuilds the venv first).
+#
+#   1. the DAG files import with no scheduler and no database or network call, and the cosmos
+#      DAG lists one task per dbt model of the transform (every model but the UI ones);
+#   2. `airflow dags test spread_eagle_daily 2024-11-24` on a fresh DuckDB publishes that date's
+#      slate with its 11 games, one run in the ledger, identical (less run_id and published_at) to
+#      `spread-eagle run-daily`'s;
+#   3. a second `dags test` of the date is idempotent (same slate, no new raw rows);
+#   4. a task made to fail once (the test-only fault hook: SPREAD_EAGLE_FAULT_STEP and
+#      SPREAD_EAGLE_FAULT_ONCE_FILE, spread_eagle.config) succeeds on its retry, and the tasks
+#      before it ran once;
+#   5. the DAG runs of two dates (what `airflow backfill create` makes, one per date) publish the
+#      same slates as `spread-eagle backfill` over them.
+# Ends with the line `N passed, M failed`; exits 1 if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+export DO_NOT_TRACK=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+venv=.venv-airflow
+started=$SECONDS
+
+if [ "${1:-}" = "--fresh" ] || [ ! -x "$venv/bin/airflow" ]; then
+  rm -rf "$venv"
+  python3.11 -m venv "$venv"
+  "$venv/bin/pip" install -q --upgrade pip
+  "$venv/bin/pip" install -q -c constraints-airflow.txt -e ".[airflow]" || exit 1
+fi
+py="$venv/bin/python"
+se="$venv/bin/spread-eagle"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export AIRFLOW_HOME=$work/airflow
+export AIRFLOW__CORE__DAGS_FOLDER=$root/dags AIRFLOW__CORE__LOAD_EXAMPLES=False
+export AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY=1  # the DAG's retries wait 1 s here, 300 s by default
+export SPREAD_EAGLE_LOG_DIR=$work/logs
+unset SPREAD_EAGLE_FAULT_STEP SPREAD_EAGLE_FAULT_ONCE_FILE
+passed=0 failed=0
+
+check() {  # check NAME COMMAND...: run one test, count it
+  local name=$1
+  shift
+  echo "== $name"
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "   ok: $name"
+  else
+    failed=$((failed + 1))
+    echo "   FAILED: $name"
+  fi
+}
+
+dags_test() {  # dags_test DB DATE [ENV=VALUE...]: airflow dags test on DB, output to a log
+  local db=$1 day=$2
+  shift 2
+  env SPREAD_EAGLE_DATABASE_URL="duckdb:///$db" "$@" \
+    "$venv/bin/airflow" dags test spread_eagle_daily "$day" >"$work/dags_test.$(basename "$db").$day.log" 2>&1 \
+    || { tail -40 "$work/dags_test.$(basename "$db").$day.log"; return 1; }
+}
+
+import_test() {
+  # No metadata database (a path that cannot exist) and no sockets: a DAG file that touched either
+  # at import time would fail here. spread_eagle itself must not be imported either.
+  AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=sqlite:////nonexistent/airflow.db "$py" - "$root" <<'EOF'
+import importlib.util, socket, sys, time
+from pathlib import Path
+
+def no_network(*args, **kwargs):
+    raise AssertionError("network call at import time")
+
+socket.socket.connect = no_network
+socket.create_connection = no_network
+root = Path(sys.argv[1])
+for path in sorted((root / "dags").glob("*.py")):
+    started = time.perf_counter()
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    seconds = time.perf_counter() - started
+    print(f"   {path.name}: imported in {seconds:.1f}s")
+    assert seconds < 30, "over Airflow's dagbag_import_timeout"
+assert not [m for m in sys.modules if m.startswith("spread_eagle")], "spread_eagle imported"
+EOF
+}
+
+cosmos_test() {
+  "$py" - "$root" <<'EOF'
+import sys
+from pathlib import Path
+from airflow.dag_processing.dagbag import DagBag
+
+root = Path(sys.argv[1])
+bag = DagBag(dag_folder=str(root / "dags"))
+assert not bag.import_errors, bag.import_errors
+daily = bag.get_dag("spread_eagle_daily")
+order = ["should_run", "start_run", "ingest_slate", "ingest_results", "transform", "predict",
+         "summarize", "validate", "publish", "finish_run"]
+assert sorted(daily.task_ids) == sorted(order), daily.task_ids
+for before, after in zip(order, order[1:]):
+    assert after in daily.get_task(before).downstream_task_ids, (before, after)
+assert daily.get_task("publish").retries == 0 and daily.get_task("validate").retries == 0
+assert daily.get_task("ingest_slate").retries > 0 and daily.get_task("ingest_results").retries > 0
+assert {t.pool for t in daily.tasks if t.task_id != "should_run"} == {"spread_eagle_warehouse"}
+cosmos = bag.get_dag("spread_eagle_daily_cosmos")
+models = {p.stem for p in (root / "dbt" / "models").rglob("*.sql") if p.parent.name != "ui"}
+tasks = {t.task_id.removeprefix("dbt.").removesuffix("_model_build")
+         for t in cosmos.tasks if t.task_id.startswith("dbt.")}
+assert tasks == models, (tasks ^ models)
+print(f"   cosmos: {len(tasks)} dbt model tasks, one per model")
+EOF
+}
+
+slates_equal() {  # slates_equal DB_A DB_B DATE...: the published slates, less volatile fields
+  "$py" - "$@" <<'EOF'
+import sys
+from datetime import date
+from spread_eagle.publish.slate import read_slate, strip_volatile
+from spread_eagle.warehouse import connect
+
+a, b, *days = sys.argv[1:]
+for day in days:
+    with connect(f"duckdb:///{a}", read_only=True) as wa, connect(f"duckdb:///{b}", read_only=True) as wb:
+        sa, sb = read_slate(wa, "nfl", date.fromisoformat(day)), read_slate(wb, "nfl", date.fromisoformat(day))
+    assert sa["games"], f"{day}: nothing published"
+    assert strip_volatile(sa) == strip_volatile(sb), f"{day}: slates differ"
+    print(f"   {day}: {len(sa['games'])} games, identical")
+EOF
+}
+
+ledger_says() {  # ledger_says DB RUNS: the ledger holds RUNS runs, all succeeded, by airflow
+  "$py" - "$@" <<'EOF'
+import sys
+from spread_eagle.warehouse import connect
+
+db, expected = sys.argv[1], int(sys.argv[2])
+with connect(f"duckdb:///{db}", read_only=True) as wh:
+    runs = wh.query("select run_id, status, command from ops.run order by started_at")
+    steps = wh.query("select run_id, status from ops.step_run")
+assert len(runs) == expected, runs
+assert all(r["status"] == "succeeded" and r["command"].startswith("airflow spread_eagle_daily/") for r in runs), runs
+assert all(s["status"] == "succeeded" for s in steps), steps
+print(f"   ledger: {len(runs)} run(s), every step succeeded")
+EOF
+}
+
+count_raw() {
+  "$py" -c "
+import sys
+from spread_eagle.warehouse import connect
+with connect('duckdb:///$1', read_only=True) as wh:
+    print(wh.scalar('select count(*) from raw.payload'), wh.scalar('select count(*) from raw.nflverse_game'))"
+}
+
+daily_test() {
+  dags_test "$work/dag.duckdb" 2024-11-24 || return 1
+  ledger_says "$work/dag.duckdb" 1 || return 1
+  SPREAD_EAGLE_DATABASE_URL="duckdb:///$work/cli.duckdb" "$se" run-daily --date 2024-11-24 >/dev/null || return 1
+  slates_equal "$work/dag.duckdb" "$work/cli.duckdb" 2024-11-24
+}
+
+idempotent_test() {
+  local before after
+  before=$(count_raw "$work/dag.duckdb") || return 1
+  cp "$work/dag.duckdb" "$work/first.duckdb"
+  dags_test "$work/dag.duckdb" 2024-11-24 || return 1
+  after=$(count_raw "$work/dag.duckdb") || return 1
+  [ "$before" = "$after" ] || { echo "   raw rows changed: $before -> $after"; return 1; }
+  ledger_says "$work/dag.duckdb" 2 && slates_equal "$work/dag.duckdb" "$work/first.duckdb" 2024-11-24
+}
+
+retry_test() {
+  dags_test "$work/fault.duckdb" 2024-11-24 SPREAD_EAGLE_FAULT_STEP=ingest_results \
+    SPREAD_EAGLE_FAULT_ONCE_FILE="$work/fault.once" || return 1
+  [ -f "$work/fault.once" ] || { echo "   the fault never fired"; return 1; }
+  grep -q "injected fault in ingest_results" "$work/dags_test.fault.duckdb.2024-11-24.log" || return 1
+  ledger_says "$work/fault.duckdb" 1 || return 1
+  "$py" - "$AIRFLOW_HOME/airflow.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+tries = dict(db.execute(
+    "select task_id, try_number from task_instance where run_id ="
+    " (select run_id from dag_run where dag_id = 'spread_eagle_daily' order by id desc limit 1)"
+    " and dag_id = 'spread_eagle_daily'"))
+assert tries["ingest_results"] == 2, tries
+assert all(tries[t] == 1 for t in tries if t != "ingest_results"), tries
+print(f"   tries: {tries}")
+EOF
+}
+
+backfill_test() {
+  cp "$work/fault.duckdb" "$work/sched.duckdb"  # 2024-11-24 is already there, run by the DAG
+  dags_test "$work/sched.duckdb" 2024-11-28 || return 1
+  SPREAD_EAGLE_DATABASE_URL="duckdb:///$work/backfill.duckdb" \
+    "$se" backfill --start 2024-11-24 --end 2024-11-28 >/dev/null 2>&1 || return 1
+  slates_equal "$work/sched.duckdb" "$work/backfill.duckdb" 2024-11-24 2024-11-28
+}
+
+check "DAG files import with no scheduler, database or network" import_test
+echo "== airflow db migrate (AIRFLOW_HOME=$AIRFLOW_HOME, SQLite)"
+"$venv/bin/airflow" db migrate >"$work/migrate.log" 2>&1 || { tail -20 "$work/migrate.log"; exit 1; }
+"$venv/bin/airflow" pools set spread_eagle_warehouse 1 "writers of one DuckDB file" >/dev/null 2>&1
+check "DAGs parse; the cosmos DAG has one task per dbt model" cosmos_test
+check "dags test 2024-11-24 publishes run-daily's slate, one ledger run" daily_test
+check "a second dags test of the date is idempotent" idempotent_test
+check "a task failing once succeeds on its retry, earlier tasks not redone" retry_test
+check "DAG runs of two dates publish spread-eagle backfill's slates" backfill_test
+
+echo "airflow tests took $((SECONDS - started))s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
