@@ -128,6 +128,15 @@ def test_a_run_whose_process_is_gone_is_shown_by_status_and_marked_by_the_next_r
     assert marked["error"].startswith("second: process gone: pid ")
     assert [s["status"] for s in marked["steps"]] == [ledger.SUCCEEDED, ledger.FAILED]
 
+    # a run between steps (a scheduler's run waiting for its next task) is not gone
+    with connect(settings.database_url) as wh:
+        wh.execute(
+            "update ops.run set status = ?, pid = ?, error = null where run_id = ?",
+            (ledger.RUNNING, _dead_pid(), dead),
+        )
+        wh.execute("update ops.step_run set status = ? where run_id = ?", (ledger.SUCCEEDED, dead))
+        assert ledger.reap_gone_runs(wh) == []
+
     # a live run is never marked: this process's own pid
     with connect(settings.database_url) as wh:
         wh.execute(

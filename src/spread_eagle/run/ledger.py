@@ -179,6 +179,11 @@ def process_gone(wh: Warehouse, run: dict[str, Any], held: str | None = None) ->
     process does). A run on another host is never judged from here."""
     if run["status"] != RUNNING:
         return False
+    if not wh.scalar(
+        "select count(*) from ops.step_run where run_id = ? and status = ?",
+        (run["run_id"], RUNNING),
+    ):
+        return False  # between steps: a scheduler's run waits for its next task, its own process
     pid, host = run.get("pid"), run.get("host")
     if pid is not None and (host != this_host() or int(pid) == os.getpid() or _pid_alive(int(pid))):
         return False
