@@ -11,4 +11,6 @@ export DO_NOT_TRACK=1
 echo "== ruff check";  "$bin/ruff" check src tests bench dags
 echo "== ruff format"; "$bin/ruff" format --check src tests bench dags
 echo "== mypy";        "$bin/mypy"
-echo "== pytest";      "$bin/python" -m pytest tests "$@"
+# Two workers: the suite is mostly whole pipeline runs (dbt, DuckDB, PostgreSQL), CPU-bound on
+# either side of the socket; modules stay on one worker so their shared warehouses are built once.
+echo "== pytest";      "$bin/python" -m pytest tests -n "${SPREAD_EAGLE_TEST_WORKERS:-2}" --dist loadscope "$@"
