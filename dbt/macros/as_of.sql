@@ -15,7 +15,8 @@
         source_rows.*,
         sightings.seen_at,
         sightings.first_seen_at
-    from {{ source_relation }} as source_rows
+    -- a subquery, not `relation as alias`: a unit test's fixture is itself an aliased subquery
+    from (select * from {{ source_relation }}) as source_rows
     inner join (
         select payload_id, max(fetched_at) as seen_at, min(fetched_at) as first_seen_at
         from {{ source('raw', 'payload_sighting') }}

@@ -14,6 +14,7 @@ from spread_eagle.leagues import load_league
 from spread_eagle.pipeline.runner import run_daily
 from spread_eagle.publish.slate import read_slate
 from spread_eagle.run import RunContext
+from spread_eagle.summarize.context import PAYLOAD_VERSION
 from spread_eagle.summarize.grounding import check_grounding
 from spread_eagle.summarize.step import SummarizeError, summarize
 from spread_eagle.warehouse import connect
@@ -86,7 +87,7 @@ def test_offline_tldrs_are_grounded_deterministic_and_all_different(
     assert len(openers) > 1  # phrasing varies across the slate
     for row in after:
         payload = json.loads(row["context_json"])
-        assert payload["payload_version"] == 2
+        assert payload["payload_version"] == PAYLOAD_VERSION
         assert "home_score" not in json.dumps(payload["game"])
         assert check_grounding(row["tldr_text"], payload, NFL).grounded
     assert outcome.counts["tldrs"] == 11 and "offline tldr_v1: 11/11 grounded" in str(
@@ -191,5 +192,5 @@ def test_context_command_prints_the_stored_payload(
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    assert payload["payload_version"] == 2 and payload["game"]["home_team"] == "CAR"
+    assert payload["payload_version"] == PAYLOAD_VERSION and payload["game"]["home_team"] == "CAR"
     assert payload["market"]["spread"]["current"] == 11.0
