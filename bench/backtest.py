@@ -1,24 +1,46 @@
-"""Wall time of the 2015-2024 walk-forward backtest on the bundled nflverse history.
+"""Wall time of the walk-forward backtest on the bundled nflverse history.
 
-    .venv/bin/python bench/bench_backtest.py [--start-season 2015] [--end-season 2024] [--out bench/out/backtest]
+    .venv/bin/python -m bench.backtest [--start-season 1999] [--end-season 2024] [--out bench/out/backtest]
 
 Prints one line per phase and the headline figures; writes metrics.json and report.html to --out.
+`python -m bench` calls `measure`, which times the real `spread-eagle backtest` command in a child
+process (wall time and peak RSS).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
-from spread_eagle.config import Settings
-from spread_eagle.leagues import load_league
-from spread_eagle.predict.backtest import load_games, run_backtest
+from bench.harness import run_child
+
+
+def measure(work: str, start: int = 1999, end: int = 2024, repeat: int = 3) -> dict[str, Any]:
+    seconds, rss = [], []
+    env = {**os.environ, "DO_NOT_TRACK": "1"}
+    for n in range(repeat):
+        out = Path(work) / f"backtest{n}"
+        argv = [sys.executable, "-m", "spread_eagle", "backtest", "--start-season", str(start)]
+        argv += ["--end-season", str(end), "--out", str(out)]
+        run = run_child(argv, env)
+        if run.returncode:
+            raise RuntimeError(f"backtest failed ({run.returncode}): {run.output[-2000:]}")
+        seconds.append(run.seconds)
+        rss.append(run.peak_rss_mb)
+    return {"backtest_s": seconds, "peak_rss_mb": rss}
 
 
 def main() -> None:
+    from spread_eagle.config import Settings
+    from spread_eagle.leagues import load_league
+    from spread_eagle.predict.backtest import load_games, run_backtest
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--start-season", type=int, default=2015)
+    parser.add_argument("--start-season", type=int, default=1999)
     parser.add_argument("--end-season", type=int, default=2024)
     parser.add_argument("--out", type=Path, default=Path("bench/out/backtest"))
     args = parser.parse_args()

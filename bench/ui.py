@@ -6,9 +6,10 @@ server process (uvicorn) on 127.0.0.1 over a warehouse where the daily run publi
 The load generator is a small asyncio HTTP/1.1 client in this process; both share the machine.
 Bounded: each target stops after --seconds, and only 127.0.0.1 is ever contacted.
 
-Usage: python bench/bench_ui.py [--engine duckdb|postgres|both] [--pg-url postgresql://...]
+Usage: python -m bench.ui [--engine duckdb|postgres|both] [--pg-url postgresql://...]
                                 [--seconds 20] [--connections 32] [--database-url URL]
 (--database-url reuses a warehouse where 2024-11-24 is already published.)
+`python -m bench` calls `measure` in a child process: p50/p99 per window and the server's peak RSS.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -85,7 +87,7 @@ async def load(
     return latencies, errors, time.perf_counter() - started
 
 
-def bench(database_url: str, seconds: float, connections: int, work: Path) -> None:
+def start_server(database_url: str, work: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     env = {
         **os.environ,
@@ -96,35 +98,87 @@ def bench(database_url: str, seconds: float, connections: int, work: Path) -> No
         [sys.executable, "-m", "spread_eagle", "serve", "--host", HOST, "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"http://{HOST}:{port}/healthz", timeout=1, trust_env=False).is_success:
+                return server, port
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            raise SystemExit("the server did not start")
+        time.sleep(0.2)
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> float:
+    """Stop the server; its peak RSS in MB."""
+    server.terminate()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(
-                    f"http://{HOST}:{port}/healthz", timeout=1, trust_env=False
-                ).is_success:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("the server did not start")
-            time.sleep(0.2)
+        _, status, usage = os.wait4(server.pid, 0)
+    except ChildProcessError:
+        return float("nan")
+    server.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_maxrss / 1024
+
+
+def percentiles(latencies: list[float]) -> tuple[float, float]:
+    """p50 and p99 in milliseconds."""
+    ordered = sorted(latencies)
+    p50 = statistics.median(ordered) * 1000
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+    return p50, p99
+
+
+def bench(database_url: str, seconds: float, connections: int, work: Path) -> None:
+    server, port = start_server(database_url, work)
+    try:
         for path in TARGETS:
             asyncio.run(load(port, path, 1.0, 4))  # warm the caches
             latencies, errors, elapsed = asyncio.run(load(port, path, seconds, connections))
-            ordered = sorted(latencies)
-            p50 = statistics.median(ordered) * 1000
-            p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+            p50, p99 = percentiles(latencies)
             print(
-                f"  {path:<26} {len(ordered):>7} requests in {elapsed:5.1f}s = {len(ordered) / elapsed:7.0f}/s"
+                f"  {path:<26} {len(latencies):>7} requests in {elapsed:5.1f}s = {len(latencies) / elapsed:7.0f}/s"
                 f"   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   non-200: {len(errors)}",
                 flush=True,
             )
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
+
+
+def measure(
+    work: str,
+    database_url: str | None = None,
+    seconds: float = 10.0,
+    connections: int = 32,
+    windows: int = 3,
+) -> dict[str, Any]:
+    """Publish 2024-11-24 (unless database_url is given and already has it), serve it, and load
+    each route for `windows` windows of `seconds`: p50/p99 per window, requests/s, the server's
+    peak RSS."""
+    folder = Path(work)
+    url = database_url
+    if url is None:
+        url = f"duckdb:///{folder / 'serve.duckdb'}"
+        publish(url, folder)
+    out: dict[str, Any] = {"page_p50_ms": [], "page_p99_ms": [], "api_p50_ms": [], "api_p99_ms": []}
+    out.update(page_rps=[], api_rps=[], non_200=0)
+    server, port = start_server(url, folder)
+    try:
+        for key, path in zip(("page", "api"), TARGETS, strict=True):
+            asyncio.run(load(port, path, 1.0, 4))  # warm the caches
+            for _ in range(windows):
+                latencies, errors, elapsed = asyncio.run(load(port, path, seconds, connections))
+                p50, p99 = percentiles(latencies)
+                out[f"{key}_p50_ms"].append(p50)
+                out[f"{key}_p99_ms"].append(p99)
+                out[f"{key}_rps"].append(len(latencies) / elapsed)
+                out["non_200"] += len(errors)
+    finally:
+        out["server_peak_rss_mb"] = [stop_server(server)]
+    return out
 
 
 def publish(url: str, work: Path) -> None:
