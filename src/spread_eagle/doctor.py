@@ -9,11 +9,9 @@ the next daily run (or already broke one): the command exits 1.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -437,7 +435,7 @@ def _relation_checks(
 
 def _dbt_debug(settings: Settings, add: Callable[[DoctorCheck], None]) -> None:
     """`dbt debug` (profile, project, connection) on a read-only connection to the same database."""
-    from spread_eagle.transform.dbt_runner import DBT_PROJECT_DIR, DbtError, run_dbt
+    from spread_eagle.transform.dbt_runner import DBT_PROJECT_DIR, DbtError, environment, run_dbt
     from spread_eagle.warehouse import connect
 
     fix = "cd dbt && dbt debug   # profiles.yml reads SPREAD_EAGLE_DATABASE_URL (docs/dbt.md)"
@@ -450,7 +448,9 @@ def _dbt_debug(settings: Settings, add: Callable[[DoctorCheck], None]) -> None:
             if target == "duckdb":  # never take the file for writing (a running pipeline holds it)
                 outputs["duckdb"]["config_options"] = {"access_mode": "READ_ONLY"}
             (Path(tmp) / "profiles.yml").write_text(yaml.safe_dump(profiles), "utf-8")
-            with _env({"DBT_LOG_PATH": tmp, "DBT_QUIET": "true"}):  # dbt.log in tmp, not ./logs
+            with environment(
+                {"DBT_LOG_PATH": tmp, "DBT_QUIET": "true"}
+            ):  # dbt.log in tmp, not ./logs
                 outcome = run_dbt(wh, ["debug"], work_dir=Path(tmp), profiles_dir=Path(tmp))
     except DbtError as exc:
         add(DoctorCheck(NOT_VISIBLE, "dbt connection", FAIL, str(exc), fix))
@@ -467,20 +467,6 @@ def _dbt_debug(settings: Settings, add: Callable[[DoctorCheck], None]) -> None:
             None if outcome.success else fix,
         )
     )
-
-
-@contextlib.contextmanager
-def _env(values: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
 
 
 def _newest_run(wh: Warehouse, league: str, run_date: date | None = None) -> dict[str, Any] | None:

@@ -174,17 +174,7 @@ def build_payload(
             "p_home_vigfree": _r(features.get("p_home_vigfree"), 3),
             "books": _int(features.get("books")),
         },
-        "model": {
-            "name": prediction.get("model"),
-            "model_version": prediction.get("model_version"),
-            "margin_home": _r(prediction.get("margin_home")),
-            "total": _r(prediction.get("total")),
-            "p_home_win": _r(prediction.get("p_home_win"), 3),
-            "p_home_cover": _r(prediction.get("p_home_cover"), 3),
-            "p_over": _r(prediction.get("p_over"), 3),
-            "edge": _r(prediction.get("edge"), 3),
-            "play": prediction.get("play"),
-        },
+        "model": _model(prediction),
         "models": [_model(p) for p in sorted(models or [], key=lambda p: str(p.get("model")))],
         "teams": {
             side: {

@@ -58,7 +58,8 @@ class DbtOutcome:
 
 
 @contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the block (what dbt's profile reads), then restore them."""
     saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
     try:
@@ -154,7 +155,7 @@ def run_dbt(
     # Concurrent runs of different dates (PostgreSQL) build the same relations: one dbt at a time
     # (`dbt debug`, which builds nothing, never waits for a running build).
     serialize = warehouse.exclusive("dbt") if args[0] != "debug" else contextlib.nullcontext()
-    with serialize, _environment(env):
+    with serialize, environment(env):
         try:
             result = dbtRunner().invoke(full_args)
         finally:
