@@ -105,16 +105,17 @@ def _games(ctx: RunContext) -> list[GameTldr]:
         every.setdefault(p["game_id"], []).append(p)
     headline = ctx.settings.headline_model
     predictions = {g: p for g, ps in every.items() for p in ps if p["model"] == headline}
-    games = []
     for f in features:
-        prediction = predictions.get(f["game_id"])
-        if prediction is None:
+        if f["game_id"] not in predictions:
             raise SummarizeError(
                 f"run {ctx.run_id} has no prediction of {f['game_id']}; re-run from the predict step"
             )
-        payload = retrieve(wh, ctx.league, f, prediction, every.get(f["game_id"], []))
-        games.append(GameTldr(f["game_id"], payload, context_hash(payload)))
-    return games
+    payloads = retrieve(
+        wh,
+        ctx.league,
+        [(f, predictions[f["game_id"]], every[f["game_id"]]) for f in features],
+    )
+    return [GameTldr(p["game"]["game_id"], p, context_hash(p)) for p in payloads]
 
 
 def _write_all(
