@@ -123,6 +123,30 @@ def test_openai_writes_every_tldr_then_the_cache_pays_nothing(
     assert KEY not in str(ledger) and KEY not in str(first.llm_status)
 
 
+def test_anthropic_writes_every_tldr_through_its_sdk(
+    built: tuple[Path, str], tmp_path: Path, fake_llm: FakeLLM
+) -> None:
+    ctx, _ = _ctx(
+        built,
+        tmp_path,
+        llm_provider="anthropic",
+        llm_base_url=fake_llm.url,
+        anthropic_api_key=KEY,
+        llm_backoff_seconds=0,
+        llm_timeout_seconds=0.5,
+    )
+    fake_llm.fault("500", "timeout")
+    with ctx.warehouse as wh:
+        outcome = summarize(ctx)
+        texts = wh.query("select provider, llm_model, is_grounded from outputs.game_tldr")
+        ledger = wh.query("select * from ops.llm_call where run_id = ?", (ctx.run_id,))
+    assert len(fake_llm.calls("/v1/messages")) == 11 + 2
+    assert {tuple(r.values()) for r in texts} == {("anthropic", "claude-haiku-4-5", True)}
+    assert "anthropic/claude-haiku-4-5 tldr_v1: 11/11 grounded, 11 calls" in str(outcome.llm_status)
+    assert "2 retries" in str(outcome.llm_status) and len(ledger) == 11
+    assert KEY not in str(ledger) and KEY not in str(outcome.llm_status)
+
+
 def test_an_invented_number_is_regenerated_with_the_reason_fed_back(
     built: tuple[Path, str], tmp_path: Path, fake_llm: FakeLLM
 ) -> None:

@@ -1,7 +1,10 @@
 """Anthropic through the official SDK's messages API.
 
-The messages API of the SDK we pin (anthropic 2.x) takes neither a seed nor a temperature, so
-none is sent; determinism across re-runs comes from the cache (summarize/cache.py).
+No temperature and no seed are sent. The SDK we pin (anthropic 2.14) has neither in
+`messages.create` (1.0 removed the sampling arguments), and the API itself deprecates temperature:
+newer models reject any value but the default, so passing 0 through `extra_body` would fail there.
+Determinism across re-runs comes from the cache (summarize/cache.py), and every TL;DR still
+passes the grounding gate.
 """
 
 from __future__ import annotations
