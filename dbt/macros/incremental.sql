@@ -18,10 +18,11 @@
         from {{ this }}
     )
     {%- endset -%}
-    {%- if var('rebuild_from', none) -%}
+    {%- set rebuild_from = run_value('rebuild_from') -%}
+    {%- if rebuild_from -%}
         least(
             {{ high_water }},
-            {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), "cast('" ~ var('rebuild_from') ~ " 00:00:00' as timestamp)") }}
+            {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), "cast('" ~ rebuild_from ~ " 00:00:00' as timestamp)") }}
         )
     {%- else -%}
         {{ high_water }}

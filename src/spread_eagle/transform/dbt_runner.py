@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 DBT_PROJECT_DIR = PACKAGE_DIR.parent.parent / "dbt"
 
 
+# Values of one run, not of the project: never vars (see run_dbt).
+RUN_VALUES = ("as_of", "rebuild_from")
+
+
 class DbtError(RuntimeError):
     """dbt failed; the message names the failing nodes."""
 
@@ -83,8 +87,13 @@ def dbt_vars(league: League, as_of: datetime | None = None) -> dict[str, Any]:
         "form_games": 5,
     }
     if as_of is not None:
-        found["as_of"] = as_of.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        found["as_of"] = dbt_clock(as_of)
     return found
+
+
+def dbt_clock(as_of: datetime) -> str:
+    """The run's clock as the project's SQL compares it: naive UTC."""
+    return as_of.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _release_duckdb() -> None:
@@ -149,9 +158,17 @@ def run_dbt(
             "none",
             "--no-use-colors",
         ]
-    run_vars = {**(dbt_vars(league, as_of) if league is not None else {}), **(extra_vars or {})}
-    if run_vars:
-        full_args += ["--vars", json.dumps(run_vars, sort_keys=True)]
+    # The league's constants are vars (the same for every run of it); the run's own values go in
+    # the environment, which the project reads only when executing (macro `run_value`), so dbt's
+    # partial parsing reuses the last parse instead of parsing the whole project every call.
+    parse_vars = {**(dbt_vars(league) if league is not None else {}), **(extra_vars or {})}
+    values = {name: parse_vars.pop(name, None) for name in RUN_VALUES}
+    if as_of is not None:
+        values["as_of"] = dbt_clock(as_of)
+    # every name set, empty when absent, so no value leaks in from the caller's environment
+    env.update({f"SPREAD_EAGLE_DBT_{k.upper()}": str(v or "") for k, v in values.items()})
+    if parse_vars:
+        full_args += ["--vars", json.dumps(parse_vars, sort_keys=True)]
     # Concurrent runs of different dates (PostgreSQL) build the same relations: one dbt at a time
     # (`dbt debug`, which builds nothing, never waits for a running build).
     serialize = warehouse.exclusive("dbt") if args[0] != "debug" else contextlib.nullcontext()
