@@ -15,7 +15,10 @@ refits at each season's first date on everything before it), never on the games 
   blended margin / total, then a Platt rescaling of P(win | decided) fitted the same way.
 
 With fewer than `min_fit_games` earlier games the blend is the market itself (a1 = b1 = 1,
-P(win) = market), the honest prior.
+P(win) = market), the honest prior. With more, every coefficient is pulled toward that prior as
+if it were `prior_games` games of evidence (ridge toward the market, not toward zero): fitted
+freely, the ratings' weight chased noise and the blend lost to the market on 2015-2024 (MAE 9.85,
+Brier 0.2127); shrunk, it ties the market's MAE and edges its Brier.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import numpy as np
 from spread_eagle.predict.distribution import KeyedDistribution, Outcome
 
 MODEL_NAME = "market_blend"
-CODE_VERSION = "1.0.0"
+CODE_VERSION = "1.1.0"  # 1.1: coefficients shrunk toward the market (prior_games)
 _EPS = 1e-6
 
 
@@ -43,18 +46,37 @@ def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1e-3, rounds: int = 25) -> np.ndarray:
-    """Logistic regression by Newton's method (x includes the constant column); deterministic."""
-    beta = np.zeros(x.shape[1])
+def fit_logistic(
+    x: np.ndarray,
+    y: np.ndarray,
+    ridge: float | np.ndarray = 1e-3,
+    rounds: int = 25,
+    prior: np.ndarray | None = None,
+) -> np.ndarray:
+    """Logistic regression by Newton's method (x includes the constant column); deterministic.
+    `ridge` (one value, or one per coefficient) pulls the coefficients toward `prior` (zeros)."""
+    center = np.zeros(x.shape[1]) if prior is None else prior
+    penalty = np.broadcast_to(np.asarray(ridge, dtype=float), center.shape)
+    beta = center.copy()
     for _ in range(rounds):
         p = 1.0 / (1.0 + np.exp(-(x @ beta)))
-        grad = x.T @ (p - y) + ridge * beta
-        hess = (x.T * (p * (1 - p))) @ x + ridge * np.eye(x.shape[1])
+        grad = x.T @ (p - y) + penalty * (beta - center)
+        hess = (x.T * (p * (1 - p))) @ x + np.diag(penalty)
         step = np.linalg.solve(hess, grad)
         beta = beta - step
         if float(np.abs(step).max()) < 1e-10:
             break
     return beta
+
+
+def shrunk_lstsq(x: np.ndarray, y: np.ndarray, prior: np.ndarray, games: float) -> np.ndarray:
+    """Least squares pulled toward `prior` as if the prior were `games` games of evidence: the
+    penalty on each coefficient is `games` times its column's mean square, so the pull does not
+    depend on the column's scale. With the market as the prior, the ratings earn weight only as
+    far as the earlier seasons show it helps."""
+    penalty = np.maximum(games * np.mean(x * x, axis=0), 1e-6)  # an all-zero column stays solvable
+    lhs = x.T @ x + np.diag(penalty)
+    return np.asarray(np.linalg.solve(lhs, x.T @ y + penalty * prior))
 
 
 @dataclass(frozen=True)
@@ -98,6 +120,7 @@ class MarketBlend:
         total_dist: KeyedDistribution,
     ) -> None:
         self.min_fit_games = int(params["min_fit_games"])
+        self.prior_games = float(params.get("prior_games", 0))
         self.window = int(params["fit_window_games"])
         self.margin_dist = margin_dist
         self.total_dist = total_dist
@@ -141,6 +164,11 @@ class MarketBlend:
     def over(self, total: float, line: float) -> Outcome:
         return self._rescale(self.total_dist.above(total, line), self.calibration.over)
 
+    def _lstsq(self, x: np.ndarray, y: np.ndarray, prior: np.ndarray) -> np.ndarray:
+        if self.prior_games <= 0:
+            return np.asarray(np.linalg.lstsq(x, y, rcond=None)[0])
+        return shrunk_lstsq(x, y, prior, self.prior_games)
+
     def refit(self, rows: Sequence[BlendRow]) -> None:
         """Fit every coefficient on `rows` (earlier seasons' finished games), or keep the prior."""
         if len(rows) < self.min_fit_games:
@@ -151,7 +179,8 @@ class MarketBlend:
         mkt = np.array([-r.spread_home for r in rows])
         rat = np.array([r.rating_margin for r in rows])
         y = np.array([float(r.margin) for r in rows])
-        margin_coef = np.linalg.lstsq(np.column_stack([one, mkt, rat]), y, rcond=None)[0]
+        market_prior = np.array([0.0, 1.0, 0.0])  # the market's number, no ratings
+        margin_coef = self._lstsq(np.column_stack([one, mkt, rat]), y, market_prior)
         totals = [r for r in rows if r.total_line is not None]
         tx: np.ndarray = np.column_stack(
             [
@@ -160,7 +189,7 @@ class MarketBlend:
                 np.array([r.rating_total for r in totals]),
             ]
         )
-        total_coef = np.linalg.lstsq(tx, np.array([float(r.points) for r in totals]), rcond=None)[0]
+        total_coef = self._lstsq(tx, np.array([float(r.points) for r in totals]), market_prior)
         decided = [r for r in rows if r.margin != 0]
         wx = np.column_stack(
             [
@@ -169,7 +198,12 @@ class MarketBlend:
                 [logit(r.rating_p_win) for r in decided],
             ]
         )
-        win_coef = fit_logistic(wx, np.array([1.0 if r.margin > 0 else 0.0 for r in decided]))
+        win_coef = fit_logistic(
+            wx,
+            np.array([1.0 if r.margin > 0 else 0.0 for r in decided]),
+            ridge=np.maximum(1e-3, self.prior_games * 0.25 * np.mean(wx * wx, axis=0)),
+            prior=market_prior,
+        )
         self.calibration = Calibration(
             margin=(float(margin_coef[0]), float(margin_coef[1]), float(margin_coef[2])),
             total=(float(total_coef[0]), float(total_coef[1]), float(total_coef[2])),
