@@ -3,9 +3,10 @@ then models, then content — batched so dbt runs twice for the whole range inst
 
 Every date still gets its own run in the ledger with all seven steps, through the run loop's own
 `execute_step` and `fail_run`; the two dbt builds are shared by the batch (each run's transform and
-publish rows say so), and so is the predict steps' walk over history (`predict.step.HistoryWalk`).
-Dates go oldest first, and the backfill stops at the first failure, since later dates build on
-earlier ones. Progress goes to an optional callback (the CLI draws it).
+publish rows say so), and so is the predict steps' walk over history (`predict.step.HistoryWalk`)
+and, in the raw phase, the parse of each already-stored payload (`raw_store.reuse_parses`). Dates
+go oldest first, and the backfill stops at the first failure, since later dates build on earlier
+ones. Progress goes to an optional callback (the CLI draws it).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import date, timedelta
 
 from spread_eagle.config import Settings
 from spread_eagle.ingest.providers.replay import game_dates
+from spread_eagle.ingest.raw_store import reuse_parses
 from spread_eagle.leagues import load_league
 from spread_eagle.pipeline.runner import execute_step, fail_run, open_run
 from spread_eagle.predict.step import HistoryWalk, predict
@@ -106,14 +108,15 @@ def _run_batch(
             progress(done, total, label)
 
     try:
-        for day in days:  # 1. raw, oldest first
-            ctx = RunContext.new(settings, wh, league_config, day)
-            ctxs.append(ctx)
-            with wh.run_lock(ctx.lock_key):
-                open_run(ctx, None, "backfill")
-                execute_step(ctx, "ingest_slate")
-                execute_step(ctx, "ingest_results")
-            advance(f"raw {day}")
+        with reuse_parses():  # every date is served the finished seasons again: parse them once
+            for day in days:  # 1. raw, oldest first
+                ctx = RunContext.new(settings, wh, league_config, day)
+                ctxs.append(ctx)
+                with wh.run_lock(ctx.lock_key):
+                    open_run(ctx, None, "backfill")
+                    execute_step(ctx, "ingest_slate")
+                    execute_step(ctx, "ingest_results")
+                advance(f"raw {day}")
         if not ctxs:
             return
         owner = ctxs[-1]  # the newest clock sees every date of the batch
