@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from spread_eagle.cli import app
 from spread_eagle.ingest.payload import ParsedPayload, Payload
-from spread_eagle.ingest.raw_store import StoreResult, store_payload
+from spread_eagle.ingest.raw_store import StoreResult, store_payloads
 from spread_eagle.pipeline.runner import run_daily
 from spread_eagle.run import ledger
 from spread_eagle.warehouse import connect
@@ -357,12 +357,12 @@ def test_a_payload_stored_by_a_concurrent_run_is_seen_not_a_unique_violation(
 
         def store_second() -> None:
             try:
-                store_payload(second, "run-b", payload, _rejecting_parser, results[1])
+                store_payloads(second, "run-b", [payload], _rejecting_parser, results[1])
             except BaseException as exc:
                 errors.append(exc)
 
         with first.transaction():  # the first run's transaction is still open...
-            store_payload(first, "run-a", payload, _rejecting_parser, results[0])
+            store_payloads(first, "run-a", [payload], _rejecting_parser, results[0])
             if second is first:
                 worker = None
             else:  # ...when the second stores the same payload: it waits, then sees it

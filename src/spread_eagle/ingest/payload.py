@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 
@@ -32,15 +33,16 @@ class Payload:
     params: dict[str, Any] = field(default_factory=dict)  # secrets already removed by the client
     http: HttpMeta | None = None
 
-    @property
+    # Cached: a backfill stores the same season bodies for every date, and hashing them was not free.
+    @cached_property
     def content_hash(self) -> str:
         return hashlib.sha256(self.body.encode("utf-8")).hexdigest()
 
-    @property
+    @cached_property
     def request_params(self) -> str:
         return json.dumps(self.params, sort_keys=True, default=str)
 
-    @property
+    @cached_property
     def payload_id(self) -> str:
         """Same source, request and bytes -> same id, so a repeated fetch is stored once."""
         key = "\x1f".join([self.source, self.endpoint, self.request_params, self.content_hash])

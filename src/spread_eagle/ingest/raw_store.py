@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -125,29 +128,44 @@ def _changed_rows(wh: Warehouse, parsed: ParsedPayload) -> tuple[list[list[Any]]
     return fresh, unchanged
 
 
-def _record_sighting(wh: Warehouse, run_id: str, payload: Payload) -> None:
-    """Note that the payload was fetched at `payload.fetched_at` (once per payload and time).
-
-    The body is stored once, at its first fetch; a run whose clock is earlier than that first fetch
-    (re-running a date with an earlier --as-of on a warm warehouse) must still see it, so dbt reads
-    payloads by their sightings, never by their first fetch alone."""
-    wh.insert_all(
-        "raw.payload_sighting",
-        [{"payload_id": payload.payload_id, "fetched_at": payload.fetched_at, "run_id": run_id}],
-        ignore_conflicts=True,  # seen at this time already (by this run or a concurrent one)
-    )
+_parses: ContextVar[OrderedDict[tuple[str, str], ParsedPayload] | None] = ContextVar(
+    "parses", default=None
+)
+PARSES_KEPT = 64  # more than a backfill's finished seasons, which every date fetches again
 
 
-def store_payload(
-    wh: Warehouse, run_id: str, payload: Payload, parser: Parser, result: StoreResult
-) -> ParsedPayload:
-    """Store a payload verbatim (once) and land its parsed rows in the same transaction.
+@contextlib.contextmanager
+def reuse_parses() -> Iterator[None]:
+    """Within the block, an already-stored payload is parsed once, however often it is fetched
+    again: a backfill is served every finished season's results for each of its dates. Of such a
+    payload only what depends on its id (source, request, bytes) is read, its usable rows, the
+    games it schedules and the records it quarantines, so one parse serves every fetch; the
+    `PARSES_KEPT` most recently used parses are kept."""
+    token = _parses.set(OrderedDict())
+    try:
+        yield
+    finally:
+        _parses.reset(token)
 
-    A payload is kept even when it is unusable as a whole (it is then quarantined with the reason),
-    so what a source sent is never lost.
-    """
-    payload_id = payload.payload_id
-    parsed = parser(payload)
+
+def _parse(payload: Payload, parser: Parser, stored: bool) -> ParsedPayload:
+    """The payload's parse: inside `reuse_parses`, an already-stored payload's is looked up (a new
+    payload is always parsed: its rows are landed from this parse), and every parse is kept."""
+    cache = _parses.get()
+    if cache is None:
+        return parser(payload)
+    key = (payload.payload_id, getattr(parser, "__qualname__", repr(parser)))
+    if stored and key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    parsed = cache[key] = parser(payload)
+    cache.move_to_end(key)
+    if len(cache) > PARSES_KEPT:
+        cache.popitem(last=False)
+    return parsed
+
+
+def _tally(result: StoreResult, payload: Payload, parsed: ParsedPayload) -> None:
     result.expected_games.extend(parsed.expected_games)
     if parsed.rejected:
         result.rejected.setdefault(payload.source, []).append(
@@ -158,12 +176,66 @@ def store_payload(
         result.parsed_rows[payload.source] = result.parsed_rows.get(payload.source, 0) + len(
             parsed.rows
         )
-    if wh.scalar("select count(*) from raw.payload where payload_id = ?", (payload_id,)):
-        result.payloads_seen += 1
-        _record_sighting(wh, run_id, payload)
-        return parsed
+
+
+def _sightings(run_id: str, payloads: list[Payload]) -> list[dict[str, Any]]:
+    """That each payload was fetched at `fetched_at` (once per payload and time).
+
+    The body is stored once, at its first fetch; a run whose clock is earlier than that first fetch
+    (re-running a date with an earlier --as-of on a warm warehouse) must still see it, so dbt reads
+    payloads by their sightings, never by their first fetch alone."""
+    unique = {(p.payload_id, p.fetched_at): p for p in payloads}
+    return [
+        {"payload_id": payload_id, "fetched_at": fetched_at, "run_id": run_id}
+        for payload_id, fetched_at in unique
+    ]
+
+
+def store_payloads(
+    wh: Warehouse, run_id: str, payloads: list[Payload], parser: Parser, result: StoreResult
+) -> list[ParsedPayload]:
+    """Store a fetch's payloads verbatim (each once) and land their parsed rows; returns each
+    payload's parse, in order.
+
+    The payloads already stored are found in one query and their sightings written in one insert;
+    each new payload is stored with its rows in a transaction of its own. A payload is kept even
+    when it is unusable as a whole (it is then quarantined with the reason), so what a source sent
+    is never lost."""
+    if not payloads:
+        return []
+    ids = sorted({p.payload_id for p in payloads})
+    stored = {
+        r["payload_id"]
+        for r in wh.query(
+            f"select payload_id from raw.payload where payload_id in ({', '.join('?' for _ in ids)})",
+            ids,
+        )
+    }
+    # Seen at this time already (by this run or a concurrent one): nothing is added.
+    wh.insert_all(
+        "raw.payload_sighting",
+        _sightings(run_id, [p for p in payloads if p.payload_id in stored]),
+        ignore_conflicts=True,
+    )
+    out = []
+    for payload in payloads:
+        parsed = _parse(payload, parser, payload.payload_id in stored)
+        if payload.payload_id in stored:
+            result.payloads_seen += 1
+        else:
+            _store_new(wh, run_id, payload, parsed, result)
+        _tally(result, payload, parsed)
+        out.append(parsed)
+    return out
+
+
+def _store_new(
+    wh: Warehouse, run_id: str, payload: Payload, parsed: ParsedPayload, result: StoreResult
+) -> None:
+    """A payload and its parsed rows, in one transaction."""
+    payload_id = payload.payload_id
     with wh.transaction():
-        _record_sighting(wh, run_id, payload)
+        wh.insert_all("raw.payload_sighting", _sightings(run_id, [payload]), ignore_conflicts=True)
         # Two first runs of different dates may fetch the same payload at once: the second insert
         # waits for the first transaction (PostgreSQL) and then stores nothing, and this run
         # treats the payload as already stored (its rows came with it).
@@ -186,7 +258,7 @@ def store_payload(
         )
         if not stored:
             result.payloads_seen += 1
-            return parsed
+            return
         if payload.http is not None:
             h = payload.http
             wh.insert_rows(
@@ -230,7 +302,6 @@ def store_payload(
             result.rows += wh.insert_rows(parsed.table, META_COLUMNS + parsed.columns, rows)
         result.quarantined += quarantine(wh, run_id, parsed.quarantined, payload_id)
     result.payloads_new += 1
-    return parsed
 
 
 def quarantined(wh: Warehouse, run_id: str | None = None, limit: int = 200) -> list[dict[str, Any]]:

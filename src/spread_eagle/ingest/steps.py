@@ -4,8 +4,8 @@ What each step reports to the ledger (StepOutcome.counts): payloads new/unchange
 unchanged line rows skipped, records quarantined, and each provider's `stats()` (The Odds API's
 quota headers `odds_api_requests_remaining/used/last`, nflverse's conditional-GET outcome).
 
-When a step fails: every payload fetched before the failure is already stored (each in its own
-transaction) and every unusable one is in raw.quarantine with its reason, so nothing is lost; the
+When a step fails: every payload fetched before the failure is already stored (each new one in its
+own transaction) and every unusable one is in raw.quarantine with its reason, so nothing is lost; the
 step then fails loud when what is left cannot satisfy validation:
 - the schedule source sent nothing usable (empty body, truncated JSON, an HTML error page...);
 - the lines source sent nothing usable, or no line at all while games are scheduled;
@@ -20,7 +20,7 @@ from typing import Any
 
 from spread_eagle.ingest.payload import ExpectedGame, Payload, QuarantinedRecord
 from spread_eagle.ingest.providers.base import LINES, RESULTS, SCHEDULE, Provider
-from spread_eagle.ingest.raw_store import StoreResult, store_payload
+from spread_eagle.ingest.raw_store import StoreResult, store_payloads
 from spread_eagle.ingest.registry import HttpOptions, providers_for
 from spread_eagle.run import RunContext, StepOutcome
 
@@ -40,8 +40,7 @@ def _store_all(
     """Store every payload; return the games they schedule and the records they quarantined."""
     expected: list[ExpectedGame] = []
     quarantined: list[QuarantinedRecord] = []
-    for payload in payloads:
-        parsed = store_payload(ctx.warehouse, ctx.run_id, payload, provider.parse, result)
+    for parsed in store_payloads(ctx.warehouse, ctx.run_id, payloads, provider.parse, result):
         expected.extend(parsed.expected_games)
         quarantined.extend(q for q in parsed.quarantined if q.record_ref is not None)
     return expected, quarantined

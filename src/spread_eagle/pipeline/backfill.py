@@ -3,8 +3,10 @@ then models, then content — batched so dbt runs twice for the whole range inst
 
 Every date still gets its own run in the ledger with all seven steps, through the run loop's own
 `execute_step` and `fail_run`; the two dbt builds are shared by the batch (each run's transform and
-publish rows say so). Dates go oldest first, and the backfill stops at the first failure, since
-later dates build on earlier ones. Progress goes to an optional callback (the CLI draws it).
+publish rows say so), and so is the predict steps' walk over history (`predict.step.HistoryWalk`)
+and, in the raw phase, the parse of each already-stored payload (`raw_store.reuse_parses`). Dates
+go oldest first, and the backfill stops at the first failure, since later dates build on earlier
+ones. Progress goes to an optional callback (the CLI draws it).
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from datetime import date, timedelta
 
 from spread_eagle.config import Settings
 from spread_eagle.ingest.providers.replay import game_dates
+from spread_eagle.ingest.raw_store import reuse_parses
 from spread_eagle.leagues import load_league
 from spread_eagle.pipeline.runner import execute_step, fail_run, open_run
+from spread_eagle.predict.step import HistoryWalk, predict
 from spread_eagle.publish.step import build_ui, switch
 from spread_eagle.redact import redact_text
-from spread_eagle.run import RunContext, StepFailedError, StepOutcome, ledger
+from spread_eagle.run import RunContext, Step, StepFailedError, StepOutcome, ledger
 from spread_eagle.run.step import Progress
 from spread_eagle.transform.step import transform
 from spread_eagle.validate.step import validation_gate
@@ -104,14 +108,15 @@ def _run_batch(
             progress(done, total, label)
 
     try:
-        for day in days:  # 1. raw, oldest first
-            ctx = RunContext.new(settings, wh, league_config, day)
-            ctxs.append(ctx)
-            with wh.run_lock(ctx.lock_key):
-                open_run(ctx, None, "backfill")
-                execute_step(ctx, "ingest_slate")
-                execute_step(ctx, "ingest_results")
-            advance(f"raw {day}")
+        with reuse_parses():  # every date is served the finished seasons again: parse them once
+            for day in days:  # 1. raw, oldest first
+                ctx = RunContext.new(settings, wh, league_config, day)
+                ctxs.append(ctx)
+                with wh.run_lock(ctx.lock_key):
+                    open_run(ctx, None, "backfill")
+                    execute_step(ctx, "ingest_slate")
+                    execute_step(ctx, "ingest_results")
+                advance(f"raw {day}")
         if not ctxs:
             return
         owner = ctxs[-1]  # the newest clock sees every date of the batch
@@ -125,10 +130,11 @@ def _run_batch(
             _fail_others(ctxs, failure, owner)
             raise
         advance(f"dbt {days[0]}..{days[-1]}")
+        batch_steps = {"predict": _batch_predict(days[-1])}
         for ctx in ctxs:  # 3. models and content, date by date
             with wh.run_lock(ctx.lock_key):
                 for step in PER_DATE_MODEL_STEPS:
-                    execute_step(ctx, step)
+                    execute_step(ctx, step, batch_steps.get(step))
             advance(f"models {ctx.run_date}")
         try:  # 4. one build of the UI relations, then each date's gated, atomic switch
             build_ui(owner)
@@ -154,6 +160,20 @@ def _run_batch(
                     wh, ctx.run_id, ledger.FAILED, error=f"backfill stopped: {failure}"
                 )
         log.error("backfill stopped: %s", failure)
+
+
+def _batch_predict(last: date) -> Step:
+    """Every date's predict step of a batch, sharing one history walk: the warehouse does not
+    change between them, so history is walked once instead of once a date (read by the first,
+    after the batch's dbt build)."""
+    shared: dict[str, HistoryWalk] = {}
+
+    def step(ctx: RunContext) -> StepOutcome:
+        if "walk" not in shared:
+            shared["walk"] = HistoryWalk.read(ctx.warehouse, ctx.league, last)
+        return predict(ctx, shared["walk"])
+
+    return step
 
 
 def _gated_switch(ctx: RunContext) -> StepOutcome:

@@ -14,8 +14,9 @@ earned it (`betting.RuleRecord.earned`); otherwise the pick is None: "no play".
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from spread_eagle.leagues import League
@@ -153,6 +154,20 @@ class Engine:
         }
         self.rows: list[BlendRow] = []
         self.season: int | None = None
+
+    def fork(self) -> Engine:
+        """A copy to forecast from that leaves this engine as it was. Forecasting a date is not
+        read-only: it may start a season (regressing the ratings, refitting the blend) and
+        registers teams and quarterbacks it has not seen; a batch that walks history once forecasts
+        each date from a fork, so no date's forecasts change the state the next date starts from."""
+        twin = copy.copy(self)
+        twin.ratings = self.ratings.copy()
+        twin.blend = copy.copy(self.blend)  # its calibration is immutable, replaced by a refit
+        twin.rules = {
+            name: replace(rule, history=list(rule.history)) for name, rule in self.rules.items()
+        }
+        twin.rows = list(self.rows)
+        return twin
 
     # -- one model's side, stake and pick --------------------------------------------------------
 

@@ -28,6 +28,7 @@ config under `models.ratings`.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -94,6 +95,13 @@ class RatingsState:
         self.home_field = self.p["home_field"]
         self.points = self.p["points_per_team"]
         self.season: int | None = None
+
+    def copy(self) -> RatingsState:
+        """An independent copy: the parameters are shared (never changed), the state is not."""
+        twin = copy.copy(self)
+        for name in ("team", "team_var", "qb", "qb_var", "last_qb", "offence", "defence"):
+            setattr(twin, name, dict(getattr(self, name)))
+        return twin
 
     def _franchise(self, team: str) -> str:
         return self.franchise.get(team, team)

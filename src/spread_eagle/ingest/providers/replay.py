@@ -22,11 +22,8 @@ deduplicated by content hash).
 
 from __future__ import annotations
 
-import csv
-import io
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -34,11 +31,19 @@ from spread_eagle.ingest.parsers.aussportsbetting import REPLAY_COLUMNS, SHEET_H
 from spread_eagle.ingest.parsers.nflverse_csv import (
     LINE_COLUMNS,
     expected_games,
-    kickoff_local,
     parse_games_csv,
 )
 from spread_eagle.ingest.payload import ParsedPayload, Payload
 from spread_eagle.ingest.providers.base import LINES, RESULTS, SCHEDULE
+from spread_eagle.ingest.providers.replay_files import (
+    GamesFile,
+    SheetIndex,
+    csv_body,
+    file_key,
+    kickoff_utc,
+    read_games,
+    read_sheet,
+)
 from spread_eagle.leagues import League
 
 RESULT_COLUMNS = ("away_score", "home_score", "result", "total", "overtime")
@@ -59,12 +64,11 @@ def game_dates(games_file: Path, finished_only: bool = False) -> list[date]:
     `finished_only`, only dates that have a final score (what a demo can replay in full)."""
     if not games_file.is_file():
         raise ReplayError(f"games file not found: {games_file} (set SPREAD_EAGLE_GAMES_FILE)")
-    with games_file.open(encoding="utf-8-sig", newline="") as handle:
-        days = {
-            row["gameday"]
-            for row in csv.DictReader(handle)
-            if row.get("gameday") and (row.get("home_score") or not finished_only)
-        }
+    days = {
+        row["gameday"]
+        for row in read_games(file_key(games_file)).rows
+        if row.get("gameday") and (row.get("home_score") or not finished_only)
+    }
     return sorted(date.fromisoformat(d) for d in days)
 
 
@@ -94,26 +98,16 @@ class ReplayProvider:
             parsed.expected_games = expected_games(parsed, self.league, self.source)
         return parsed
 
-    @cached_property
-    def _table(self) -> tuple[list[str], list[dict[str, str]]]:
+    def _games(self) -> GamesFile:
         if not self.games_file.is_file():
             raise ReplayError(
                 f"games file not found: {self.games_file} (set SPREAD_EAGLE_GAMES_FILE)"
             )
-        with self.games_file.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            rows = list(reader)
-            return list(reader.fieldnames or []), rows
-
-    def _kickoff_utc(self, row: dict[str, str]) -> datetime | None:
-        try:
-            return kickoff_local(row).replace(tzinfo=self.league.tz).astimezone(UTC)
-        except (ValueError, KeyError):
-            return None  # the parser quarantines it with the reason
+        return read_games(file_key(self.games_file))
 
     def _as_seen(self, row: dict[str, str], as_of: datetime) -> dict[str, str]:
         """The row as the source would have shown it at `as_of`: no future scores or lines."""
-        kickoff = self._kickoff_utc(row)
+        kickoff = kickoff_utc(row, self.league)
         if kickoff is None:
             return row
         seen = dict(row)
@@ -128,51 +122,33 @@ class ReplayProvider:
         return seen
 
     def _payload(
-        self, endpoint: str, params: dict[str, str], rows: list[dict[str, str]], as_of: datetime
+        self, endpoint: str, params: dict[str, str], body: str, as_of: datetime
     ) -> Payload:
-        header, _ = self._table
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
         return Payload(
             source=self.source,
             endpoint=endpoint,
             params={"file": self.games_file.name, **params},
-            body=buffer.getvalue(),
+            body=body,
             content_type="text/csv",
             # Replay time is the run's clock, not the wall clock, so a date's run is deterministic.
             fetched_at=as_of,
         )
 
     def fetch_schedule(self, run_date: date, as_of: datetime) -> list[Payload]:
-        _, rows = self._table
-        todays = [self._as_seen(r, as_of) for r in rows if r.get("gameday") == run_date.isoformat()]
-        return [self._payload(SCHEDULE_ENDPOINT, {"date": run_date.isoformat()}, todays, as_of)]
+        games = self._games()
+        todays = [self._as_seen(r, as_of) for r in games.by_day.get(run_date.isoformat(), [])]
+        body = csv_body(games.header, todays)
+        return [self._payload(SCHEDULE_ENDPOINT, {"date": run_date.isoformat()}, body, as_of)]
 
     @cached_property
-    def _sheet(self) -> dict[tuple[str, str], list[tuple[date, dict[str, str]]]]:
-        """(home id, away id) -> [(sheet date, row)]; rows with unknown names are left for the parser."""
-        index: dict[tuple[str, str], list[tuple[date, dict[str, str]]]] = defaultdict(list)
+    def _sheet(self) -> SheetIndex:
         if self.lines_file is None:
-            return index
+            return {}
         if not self.lines_file.is_file():
             raise ReplayError(
                 f"open/close sheet not found: {self.lines_file} (set SPREAD_EAGLE_LINES_FILE)"
             )
-        with self.lines_file.open(encoding="utf-8-sig", newline="") as handle:  # BOM
-            for row in csv.DictReader(handle):
-                home, away = (
-                    self.league.team_id(row.get("Home Team")),
-                    self.league.team_id(row.get("Away Team")),
-                )
-                try:
-                    day = date.fromisoformat((row.get("Date") or "").strip())
-                except ValueError:
-                    continue
-                if home and away:
-                    index[(home, away)].append((day, row))
-        return index
+        return read_sheet(self.lines_file, self.league)
 
     def _sheet_row(self, game: Mapping[str, str | None]) -> tuple[dict[str, str], bool] | None:
         home, away = (
@@ -216,12 +192,9 @@ class ReplayProvider:
         """
         if self.lines_file is None:
             return []
-        _, rows = self._table
         served = []
-        for game in rows:
-            if game.get("gameday") != run_date.isoformat():
-                continue
-            kickoff = self._kickoff_utc(game)
+        for game in self._games().by_day.get(run_date.isoformat(), []):
+            kickoff = kickoff_utc(game, self.league)
             found = self._sheet_row(game)
             if kickoff is None or found is None:
                 continue
@@ -251,35 +224,24 @@ class ReplayProvider:
             served.append(out)
         if not served:
             return []
-        buffer = io.StringIO()
-        writer = csv.DictWriter(
-            buffer,
-            fieldnames=REPLAY_COLUMNS + SHEET_HEADER,
-            lineterminator="\n",
-            extrasaction="ignore",
-        )
-        writer.writeheader()
-        writer.writerows(served)
+        body = csv_body(REPLAY_COLUMNS + SHEET_HEADER, served, extras_ignored=True)
         return [
             Payload(
                 source=SHEET_SOURCE,
                 endpoint=SHEET_ENDPOINT,
                 params={"file": self.lines_file.name, "date": run_date.isoformat()},
-                body=buffer.getvalue(),
+                body=body,
                 content_type="text/csv",
                 fetched_at=as_of,
             )
         ]
 
     def fetch_results(self, run_date: date, as_of: datetime) -> list[Payload]:
-        _, rows = self._table
-        by_season: dict[str, list[dict[str, str]]] = defaultdict(list)
-        for row in rows:
-            kickoff = self._kickoff_utc(row)
-            final_at = kickoff + timedelta(hours=self.league.game_hours) if kickoff else None
-            if final_at is not None and final_at <= as_of and (row.get("home_score") or "").strip():
-                by_season[row.get("season") or "?"].append(row)
-        return [
-            self._payload(RESULTS_ENDPOINT, {"season": season}, season_rows, as_of)
-            for season, season_rows in sorted(by_season.items())
-        ]
+        games = self._games()
+        payloads = []
+        for season, results in games.results(self.league).items():
+            rows = [row for final_at, row in results.final if final_at <= as_of]
+            if rows:
+                body = games.season_body(results, rows)
+                payloads.append(self._payload(RESULTS_ENDPOINT, {"season": season}, body, as_of))
+        return payloads

@@ -1,0 +1,148 @@
+"""Storing a fetch's payloads: each stored once with its rows, a sighting per fetch time, the
+already-stored ones found and sighted in two statements, their parses reused inside a batch; and
+the replay provider's cached files serve what a fresh read serves."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from spread_eagle.config import BUNDLED_GAMES_FILE
+from spread_eagle.ingest.payload import ParsedPayload, Payload
+from spread_eagle.ingest.providers.replay import ReplayProvider
+from spread_eagle.ingest.providers.replay_files import read_games
+from spread_eagle.ingest.raw_store import StoreResult, reuse_parses, store_payloads
+from spread_eagle.leagues import load_league
+from spread_eagle.warehouse import Warehouse, connect
+
+NFL = load_league("nfl")
+AS_OF = datetime(
+    2003, 9, 8, 11, tzinfo=UTC
+)  # after the first Sunday of 2003: four finished seasons
+
+
+@pytest.fixture
+def wh(warehouse_url: str) -> Iterator[Warehouse]:
+    with connect(warehouse_url) as warehouse:
+        warehouse.migrate()
+        yield warehouse
+
+
+def _results(as_of: datetime) -> tuple[ReplayProvider, list[Payload]]:
+    provider = ReplayProvider(NFL, BUNDLED_GAMES_FILE)
+    return provider, provider.fetch_results(as_of.date(), as_of)
+
+
+def _count(wh: Warehouse, table: str) -> int:
+    return int(wh.scalar(f"select count(*) from {table}"))
+
+
+def test_each_payload_is_stored_once_and_sighted_once_per_fetch_time(wh: Warehouse) -> None:
+    provider, payloads = _results(AS_OF)
+    first = StoreResult()
+    store_payloads(wh, "run-1", payloads, provider.parse, first)
+    assert (first.payloads_new, first.payloads_seen) == (len(payloads), 0)
+    rows = _count(wh, "raw.nflverse_game")
+    assert rows == first.rows > 1000
+
+    again = StoreResult()  # the same fetch, the same clock: nothing is added
+    store_payloads(wh, "run-2", payloads, provider.parse, again)
+    assert (again.payloads_new, again.payloads_seen, again.rows) == (0, len(payloads), 0)
+    assert again.parsed_rows == first.parsed_rows
+    assert _count(wh, "raw.payload_sighting") == len(payloads)
+
+    _, later = _results(AS_OF + timedelta(days=1))  # a day on: the finished seasons again
+    finished = [p for p in later if p.payload_id in {q.payload_id for q in payloads}]
+    assert len(finished) == len(payloads) - 1  # 1999-2002; 2003 has a new game final
+    store_payloads(wh, "run-3", finished, provider.parse, StoreResult())
+    assert _count(wh, "raw.payload") == len(payloads)
+    assert _count(wh, "raw.payload_sighting") == len(payloads) + len(finished)
+    assert _count(wh, "raw.nflverse_game") == rows
+
+
+def test_already_stored_payloads_take_one_query_and_one_insert(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    provider, payloads = _results(AS_OF)
+    store_payloads(wh, "run-1", payloads, provider.parse, StoreResult())
+    _, later = _results(AS_OF + timedelta(hours=1))
+    statements: list[str] = []
+    query, execute = wh.query, wh.execute
+
+    def counted_query(sql: str, params: Any = ()) -> Any:
+        statements.append(sql)
+        return query(sql, params)
+
+    def counted_execute(sql: str, params: Any = ()) -> Any:
+        statements.append(sql)
+        return execute(sql, params)
+
+    monkeypatch.setattr(wh, "query", counted_query)
+    monkeypatch.setattr(wh, "execute", counted_execute)
+    result = StoreResult()
+    store_payloads(wh, "run-2", later, provider.parse, result)
+    assert result.payloads_seen == len(later) == len(payloads)
+    assert [s.split()[0] for s in statements] == ["select", "insert"], statements
+    assert _count(wh, "raw.payload_sighting") == 2 * len(payloads)
+
+
+def test_a_batch_parses_an_already_stored_payload_once(wh: Warehouse) -> None:
+    provider, payloads = _results(AS_OF)
+    parses: list[str] = []
+
+    def parser(payload: Payload) -> ParsedPayload:
+        parses.append(payload.payload_id)
+        return provider.parse(payload)
+
+    store_payloads(wh, "run-0", payloads[:1], parser, StoreResult())  # 1999 stored before
+    with reuse_parses():
+        for hours in range(3):
+            _, fetched = _results(AS_OF + timedelta(hours=hours))
+            results = StoreResult()
+            store_payloads(wh, f"run-{hours + 1}", fetched, parser, results)
+            assert results.parsed_rows == {
+                "replay": sum(len(provider.parse(p).rows) for p in fetched)
+            }
+    stored_first = payloads[0].payload_id
+    assert parses.count(stored_first) == 2  # stored before the block, then parsed once in it
+    assert len(parses) == 2 + (len(payloads) - 1)  # each new payload parsed once, to be stored
+    outside = len(parses)
+    store_payloads(wh, "run-9", payloads, parser, StoreResult())
+    assert len(parses) == outside + len(payloads)  # outside a batch every fetch is parsed
+
+
+def test_replay_files_are_read_again_when_changed(tmp_path: Path) -> None:
+    games = tmp_path / "games.csv"
+    lines = BUNDLED_GAMES_FILE.read_text(encoding="utf-8").splitlines()
+    week = [lines[0], *(line for line in lines if ",2024-11-24," in line)]
+    games.write_text("\n".join(week) + "\n", encoding="utf-8")
+    provider = ReplayProvider(NFL, games)
+    day, as_of = date(2024, 11, 24), datetime(2024, 11, 25, 11, tzinfo=UTC)
+    [before] = provider.fetch_schedule(day, as_of)
+    assert before.body.count("\n") == 12
+    games.write_text("\n".join(week[:3]) + "\n", encoding="utf-8")
+    os.utime(games, ns=(1, 1))  # even with an old mtime: the size changed
+    [after] = provider.fetch_schedule(day, as_of)
+    assert after.body.count("\n") == 3
+
+
+def test_cached_rows_are_never_changed_by_a_fetch() -> None:
+    """A fetch with an early clock blanks scores and lines in its copy, never in the cache."""
+    read_games.cache_clear()
+    provider = ReplayProvider(NFL, BUNDLED_GAMES_FILE)
+    day = date(2024, 11, 24)
+    late = datetime(2024, 11, 25, 11, tzinfo=UTC)
+    fresh = [
+        p.body for f in (provider.fetch_schedule, provider.fetch_results) for p in f(day, late)
+    ]
+    provider.fetch_schedule(day, datetime(2024, 11, 24, 14, tzinfo=UTC))  # before kickoff
+    provider.fetch_results(day, datetime(2024, 9, 1, tzinfo=UTC))
+    cached = [
+        p.body for f in (provider.fetch_schedule, provider.fetch_results) for p in f(day, late)
+    ]
+    assert cached == fresh
