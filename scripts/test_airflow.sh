@@ -12,7 +12,9 @@
 #   4. a task made to fail once (the test-only fault hook: SPREAD_EAGLE_FAULT_STEP and
 #      SPREAD_EAGLE_FAULT_ONCE_FILE, spread_eagle.config) succeeds on its retry, and the tasks
 #      before it ran once;
-#   5. the DAG runs of two dates (what `airflow backfill create` makes, one per date) publish the
+#   5. `airflow dags test spread_eagle_daily_cosmos 2024-11-24` on a fresh DuckDB builds the models
+#      in their per-model tasks and publishes run-daily's slate;
+#   6. the DAG runs of two dates (what `airflow backfill create` makes, one per date) publish the
 #      same slates as `spread-eagle backfill` over them.
 # Ends with the line `N passed, M failed`; exits 1 if anything failed.
 set -uo pipefail
@@ -41,23 +43,23 @@ unset SPREAD_EAGLE_FAULT_STEP SPREAD_EAGLE_FAULT_ONCE_FILE
 passed=0 failed=0
 
 check() {  # check NAME COMMAND...: run one test, count it
-  local name=$1
+  local name=$1 began=$SECONDS
   shift
   echo "== $name"
   if "$@"; then
     passed=$((passed + 1))
-    echo "   ok: $name"
+    echo "   ok ($((SECONDS - began))s): $name"
   else
     failed=$((failed + 1))
-    echo "   FAILED: $name"
+    echo "   FAILED ($((SECONDS - began))s): $name"
   fi
 }
 
-dags_test() {  # dags_test DB DATE [ENV=VALUE...]: airflow dags test on DB, output to a log
-  local db=$1 day=$2
-  shift 2
+dags_test() {  # dags_test DAG DB DATE [ENV=VALUE...]: airflow dags test on DB, output to a log
+  local dag=$1 db=$2 day=$3
+  shift 3
   env SPREAD_EAGLE_DATABASE_URL="duckdb:///$db" "$@" \
-    "$venv/bin/airflow" dags test spread_eagle_daily "$day" >"$work/dags_test.$(basename "$db").$day.log" 2>&1 \
+    "$venv/bin/airflow" dags test "$dag" "$day" >"$work/dags_test.$(basename "$db").$day.log" 2>&1 \
     || { tail -40 "$work/dags_test.$(basename "$db").$day.log"; return 1; }
 }
 
@@ -130,17 +132,17 @@ for day in days:
 EOF
 }
 
-ledger_says() {  # ledger_says DB RUNS: the ledger holds RUNS runs, all succeeded, by airflow
-  "$py" - "$@" <<'EOF'
+ledger_says() {  # ledger_says DB RUNS [DAG]: the ledger holds RUNS runs, all succeeded, by DAG
+  "$py" - "$1" "$2" "${3:-spread_eagle_daily}" <<'EOF'
 import sys
 from spread_eagle.warehouse import connect
 
-db, expected = sys.argv[1], int(sys.argv[2])
+db, expected, dag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 with connect(f"duckdb:///{db}", read_only=True) as wh:
     runs = wh.query("select run_id, status, command from ops.run order by started_at")
     steps = wh.query("select run_id, status from ops.step_run")
 assert len(runs) == expected, runs
-assert all(r["status"] == "succeeded" and r["command"].startswith("airflow spread_eagle_daily/") for r in runs), runs
+assert all(r["status"] == "succeeded" and r["command"].startswith(f"airflow {dag}/") for r in runs), runs
 assert all(s["status"] == "succeeded" for s in steps), steps
 print(f"   ledger: {len(runs)} run(s), every step succeeded")
 EOF
@@ -155,7 +157,7 @@ with connect('duckdb:///$1', read_only=True) as wh:
 }
 
 daily_test() {
-  dags_test "$work/dag.duckdb" 2024-11-24 || return 1
+  dags_test spread_eagle_daily "$work/dag.duckdb" 2024-11-24 || return 1
   ledger_says "$work/dag.duckdb" 1 || return 1
   SPREAD_EAGLE_DATABASE_URL="duckdb:///$work/cli.duckdb" "$se" run-daily --date 2024-11-24 >/dev/null || return 1
   slates_equal "$work/dag.duckdb" "$work/cli.duckdb" 2024-11-24
@@ -165,14 +167,14 @@ idempotent_test() {
   local before after
   before=$(count_raw "$work/dag.duckdb") || return 1
   cp "$work/dag.duckdb" "$work/first.duckdb"
-  dags_test "$work/dag.duckdb" 2024-11-24 || return 1
+  dags_test spread_eagle_daily "$work/dag.duckdb" 2024-11-24 || return 1
   after=$(count_raw "$work/dag.duckdb") || return 1
   [ "$before" = "$after" ] || { echo "   raw rows changed: $before -> $after"; return 1; }
   ledger_says "$work/dag.duckdb" 2 && slates_equal "$work/dag.duckdb" "$work/first.duckdb" 2024-11-24
 }
 
 retry_test() {
-  dags_test "$work/fault.duckdb" 2024-11-24 SPREAD_EAGLE_FAULT_STEP=ingest_results \
+  dags_test spread_eagle_daily "$work/fault.duckdb" 2024-11-24 SPREAD_EAGLE_FAULT_STEP=ingest_results \
     SPREAD_EAGLE_FAULT_ONCE_FILE="$work/fault.once" || return 1
   [ -f "$work/fault.once" ] || { echo "   the fault never fired"; return 1; }
   grep -q "injected fault in ingest_results" "$work/dags_test.fault.duckdb.2024-11-24.log" || return 1
@@ -190,9 +192,33 @@ print(f"   tries: {tries}")
 EOF
 }
 
+cosmos_run_test() {
+  dags_test spread_eagle_daily_cosmos "$work/cosmos.duckdb" 2024-11-24 || return 1
+  ledger_says "$work/cosmos.duckdb" 1 spread_eagle_daily_cosmos || return 1
+  "$py" - "$work/cosmos.duckdb" "$AIRFLOW_HOME/airflow.db" "$root" <<'EOF' || return 1
+import sqlite3, sys
+from pathlib import Path
+from spread_eagle.warehouse import connect
+
+warehouse, airflow_db, root = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+with connect(f"duckdb:///{warehouse}", read_only=True) as wh:
+    detail = wh.scalar("select detail from ops.step_run where step = 'transform'")
+assert "cosmos" in detail, detail  # the step recorded the per-model tasks' build, not its own
+db = sqlite3.connect(airflow_db)
+states = dict(db.execute(
+    "select task_id, state from task_instance where dag_id = 'spread_eagle_daily_cosmos'"
+    " and task_id like 'dbt.%' and run_id = (select run_id from dag_run"
+    " where dag_id = 'spread_eagle_daily_cosmos' order by id desc limit 1)"))
+models = {p.stem for p in (root / "dbt" / "models").rglob("*.sql") if p.parent.name != "ui"}
+assert len(states) == len(models) and set(states.values()) == {"success"}, states
+print(f"   {len(states)} dbt model tasks succeeded; transform: {detail}")
+EOF
+  slates_equal "$work/cosmos.duckdb" "$work/cli.duckdb" 2024-11-24
+}
+
 backfill_test() {
   cp "$work/fault.duckdb" "$work/sched.duckdb"  # 2024-11-24 is already there, run by the DAG
-  dags_test "$work/sched.duckdb" 2024-11-28 || return 1
+  dags_test spread_eagle_daily "$work/sched.duckdb" 2024-11-28 || return 1
   SPREAD_EAGLE_DATABASE_URL="duckdb:///$work/backfill.duckdb" \
     "$se" backfill --start 2024-11-24 --end 2024-11-28 >/dev/null 2>&1 || return 1
   slates_equal "$work/sched.duckdb" "$work/backfill.duckdb" 2024-11-24 2024-11-28
@@ -206,6 +232,7 @@ check "DAGs parse; the cosmos DAG has one task per dbt model" cosmos_test
 check "dags test 2024-11-24 publishes run-daily's slate, one ledger run" daily_test
 check "a second dags test of the date is idempotent" idempotent_test
 check "a task failing once succeeds on its retry, earlier tasks not redone" retry_test
+check "dags test of the cosmos DAG publishes run-daily's slate" cosmos_run_test
 check "DAG runs of two dates publish spread-eagle backfill's slates" backfill_test
 
 echo "airflow tests took $((SECONDS - started))s"
