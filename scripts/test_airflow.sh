@@ -14,8 +14,9 @@
 #      before it ran once;
 #   5. `airflow dags test spread_eagle_daily_cosmos 2024-11-24` on a fresh DuckDB builds the models
 #      in their per-model tasks and publishes run-daily's slate;
-#   6. the DAG runs of two dates (what `airflow backfill create` makes, one per date) publish the
-#      same slates as `spread-eagle backfill` over them.
+#   6. `airflow backfill create` over 2024-11-25..28, executed by a scheduler started here (DAG
+#      processor, scheduler with LocalExecutor, execution API; stopped on exit), runs the two dates
+#      with games, skips the two without, and publishes the slates `spread-eagle backfill` does.
 # Ends with the line `N passed, M failed`; exits 1 if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +35,7 @@ py="$venv/bin/python"
 se="$venv/bin/spread-eagle"
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'stop_daemons; rm -rf "$work"' EXIT
 export AIRFLOW_HOME=$work/airflow
 export AIRFLOW__CORE__DAGS_FOLDER=$root/dags AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY=1  # the DAG's retries wait 1 s here, 300 s by default
@@ -216,12 +217,113 @@ EOF
   slates_equal "$work/cosmos.duckdb" "$work/cli.duckdb" 2024-11-24
 }
 
+# The scheduler test runs what `airflow standalone` runs, less the UI and the triggerer (no
+# deferrable tasks here): the DAG processor, the scheduler with its LocalExecutor, and the API
+# server's execution API, through which Airflow 3 task processes read and report their state.
+daemons=""
+
+start_daemon() {  # start_daemon NAME ARGS...: `airflow ARGS` in the background, output to NAME.log
+  local name=$1
+  shift
+  "$venv/bin/airflow" "$@" >"$work/$name.log" 2>&1 &
+  daemons="$daemons $!"
+}
+
+process_tree() {  # process_tree PID: PID and its descendants (the executor's task processes)
+  local child
+  echo "$1"
+  for child in $(ps -o pid= --ppid "$1"); do process_tree "$child"; done
+}
+
+stop_daemons() {  # TERM the daemons and their children; KILL whatever is left after 10 s
+  local pids="" pid
+  for pid in $daemons; do pids="$pids $(process_tree "$pid")"; done
+  daemons=""
+  [ -n "${pids// /}" ] || return 0
+  kill $pids 2>/dev/null
+  for _ in $(seq 1 10); do
+    kill -0 $pids 2>/dev/null || return 0
+    sleep 1
+  done
+  kill -9 $pids 2>/dev/null
+  return 0
+}
+
+free_port() {
+  "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_for_backfill() {  # wait_for_backfill RUNS TIMEOUT: until RUNS backfill DAG runs end; all succeed
+  "$py" - "$AIRFLOW_HOME" "$@" <<'EOF'
+import json, sqlite3, sys, time
+from pathlib import Path
+
+home, expected, timeout = Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+
+def query(sql):
+    db = sqlite3.connect(f"file:{home / 'airflow.db'}?mode=ro", uri=True, timeout=30)
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+deadline = time.monotonic() + timeout
+while True:
+    runs = dict(query("select run_id, state from dag_run where dag_id = 'spread_eagle_daily'"
+                      " and run_type = 'backfill'"))
+    done = len(runs) == expected and all(s in ("success", "failed") for s in runs.values())
+    if done or time.monotonic() > deadline:
+        break
+    time.sleep(3)
+for run_id, state in sorted(runs.items()):
+    print(f"   {run_id}: {state}")
+if done and set(runs.values()) == {"success"}:
+    sys.exit(0)
+paused = query("select is_paused from dag where dag_id = 'spread_eagle_daily'")
+print(f"   {'a DAG run failed' if done else f'timed out after {timeout:.0f}s'}; DAG paused: {paused}")
+for run_id, task_id, state, attempt in query(
+        "select run_id, task_id, state, try_number from task_instance where dag_id ="
+        " 'spread_eagle_daily' and run_id like 'backfill%' and state not in ('success', 'skipped')"):
+    print(f"   -- {run_id} {task_id}: {state}")
+    log = home / "logs" / "dag_id=spread_eagle_daily" / f"run_id={run_id}" / f"task_id={task_id}" / f"attempt={attempt}.log"
+    for line in (log.read_text().splitlines()[-15:] if log.exists() else []):
+        print("      " + str(json.loads(line).get("event", line) if line.startswith("{") else line))
+sys.exit(1)
+EOF
+}
+
 backfill_test() {
-  cp "$work/fault.duckdb" "$work/sched.duckdb"  # 2024-11-24 is already there, run by the DAG
-  dags_test spread_eagle_daily "$work/sched.duckdb" 2024-11-28 || return 1
+  # The DAG (created paused by the dags tests above) is unpaused and the backfill created before
+  # the scheduler starts: SQLite takes one writer at a time, and these CLIs give up after 5 s.
+  "$venv/bin/airflow" dags unpause spread_eagle_daily >"$work/unpause.log" 2>&1 \
+    || { tail -20 "$work/unpause.log"; return 1; }
+  # 2024-11-25..28: two NFL dates (Monday night, Thanksgiving) and two without games. --to-date
+  # is a time (a bare date is its midnight UTC, before that day's 09:15 run); one run at a time
+  # (one DuckDB file), in date order as `spread-eagle backfill` runs them.
+  "$venv/bin/airflow" backfill create --dag-id spread_eagle_daily --from-date 2024-11-25 \
+    --to-date 2024-11-28T23:59 --max-active-runs 1 >"$work/backfill_create.log" 2>&1 \
+    || { tail -20 "$work/backfill_create.log"; return 1; }
+  local port log_port
+  port=$(free_port) log_port=$(free_port)
+  (
+    export SPREAD_EAGLE_DATABASE_URL="duckdb:///$work/sched.duckdb"  # the tasks inherit it
+    export AIRFLOW__CORE__EXECUTION_API_SERVER_URL=http://127.0.0.1:$port/execution/
+    export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=$log_port  # not 8793: another test may hold it
+    export AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE=False  # only the backfill's runs, no scheduled one
+    export AIRFLOW__CORE__PARALLELISM=2  # the pool runs one warehouse task at a time anyway
+    export AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL=600  # parse once, not every 30 s
+    start_daemon api-server api-server --apps execution -H 127.0.0.1 -p "$port" -w 1
+    start_daemon dag-processor dag-processor
+    start_daemon scheduler scheduler
+    echo "$daemons" >"$work/daemons"
+  )
+  daemons=$(cat "$work/daemons")
+  wait_for_backfill 4 900 || { tail -20 "$work/scheduler.log"; stop_daemons; return 1; }
+  stop_daemons
+  ledger_says "$work/sched.duckdb" 2 || return 1  # the dates without games opened no run
   SPREAD_EAGLE_DATABASE_URL="duckdb:///$work/backfill.duckdb" \
-    "$se" backfill --start 2024-11-24 --end 2024-11-28 >/dev/null 2>&1 || return 1
-  slates_equal "$work/sched.duckdb" "$work/backfill.duckdb" 2024-11-24 2024-11-28
+    "$se" backfill --start 2024-11-25 --end 2024-11-28 >/dev/null 2>&1 || return 1
+  slates_equal "$work/sched.duckdb" "$work/backfill.duckdb" 2024-11-25 2024-11-28
 }
 
 check "DAG files import with no scheduler, database or network" import_test
@@ -233,7 +335,7 @@ check "dags test 2024-11-24 publishes run-daily's slate, one ledger run" daily_t
 check "a second dags test of the date is idempotent" idempotent_test
 check "a task failing once succeeds on its retry, earlier tasks not redone" retry_test
 check "dags test of the cosmos DAG publishes run-daily's slate" cosmos_run_test
-check "DAG runs of two dates publish spread-eagle backfill's slates" backfill_test
+check "airflow backfill create, run by a scheduler, publishes spread-eagle backfill's slates" backfill_test
 
 echo "airflow tests took $((SECONDS - started))s"
 echo "$passed passed, $failed failed"
