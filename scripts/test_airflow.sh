@@ -12,8 +12,11 @@
 #   4. a task made to fail once (the test-only fault hook: SPREAD_EAGLE_FAULT_STEP and
 #      SPREAD_EAGLE_FAULT_ONCE_FILE, spread_eagle.config) succeeds on its retry, and the tasks
 #      before it ran once;
-#   5. the DAG runs of two dates (what `airflow backfill create` makes, one per date) publish the
-#      same slates as `spread-eagle backfill` over them.
+#   5. `airflow dags test spread_eagle_daily_cosmos 2024-11-24` on a fresh DuckDB builds the models
+#      in their per-model tasks and publishes run-daily's slate;
+#   6. `airflow backfill create` over 2024-11-25..28, executed by a scheduler started here (DAG
+#      processor, scheduler with LocalExecutor, execution API; stopped on exit), runs the two dates
+#      with games, skips the two without, and publishes the slates `spread-eagle backfill` does.
 # Ends with the line `N passed, M failed`; exits 1 if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +35,7 @@ py="$venv/bin/python"
 se="$venv/bin/spread-eagle"
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'stop_daemons; rm -rf "$work"' EXIT
 export AIRFLOW_HOME=$work/airflow
 export AIRFLOW__CORE__DAGS_FOLDER=$root/dags AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY=1  # the DAG's retries wait 1 s here, 300 s by default
@@ -41,23 +44,23 @@ unset SPREAD_EAGLE_FAULT_STEP SPREAD_EAGLE_FAULT_ONCE_FILE
 passed=0 failed=0
 
 check() {  # check NAME COMMAND...: run one test, count it
-  local name=$1
+  local name=$1 began=$SECONDS
   shift
   echo "== $name"
   if "$@"; then
     passed=$((passed + 1))
-    echo "   ok: $name"
+    echo "   ok ($((SECONDS - began))s): $name"
   else
     failed=$((failed + 1))
-    echo "   FAILED: $name"
+    echo "   FAILED ($((SECONDS - began))s): $name"
   fi
 }
 
-dags_test() {  # dags_test DB DATE [ENV=VALUE...]: airflow dags test on DB, output to a log
-  local db=$1 day=$2
-  shift 2
+dags_test() {  # dags_test DAG DB DATE [ENV=VALUE...]: airflow dags test on DB, output to a log
+  local dag=$1 db=$2 day=$3
+  shift 3
   env SPREAD_EAGLE_DATABASE_URL="duckdb:///$db" "$@" \
-    "$venv/bin/airflow" dags test spread_eagle_daily "$day" >"$work/dags_test.$(basename "$db").$day.log" 2>&1 \
+    "$venv/bin/airflow" dags test "$dag" "$day" >"$work/dags_test.$(basename "$db").$day.log" 2>&1 \
     || { tail -40 "$work/dags_test.$(basename "$db").$day.log"; return 1; }
 }
 
@@ -130,17 +133,17 @@ for day in days:
 EOF
 }
 
-ledger_says() {  # ledger_says DB RUNS: the ledger holds RUNS runs, all succeeded, by airflow
-  "$py" - "$@" <<'EOF'
+ledger_says() {  # ledger_says DB RUNS [DAG]: the ledger holds RUNS runs, all succeeded, by DAG
+  "$py" - "$1" "$2" "${3:-spread_eagle_daily}" <<'EOF'
 import sys
 from spread_eagle.warehouse import connect
 
-db, expected = sys.argv[1], int(sys.argv[2])
+db, expected, dag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 with connect(f"duckdb:///{db}", read_only=True) as wh:
     runs = wh.query("select run_id, status, command from ops.run order by started_at")
     steps = wh.query("select run_id, status from ops.step_run")
 assert len(runs) == expected, runs
-assert all(r["status"] == "succeeded" and r["command"].startswith("airflow spread_eagle_daily/") for r in runs), runs
+assert all(r["status"] == "succeeded" and r["command"].startswith(f"airflow {dag}/") for r in runs), runs
 assert all(s["status"] == "succeeded" for s in steps), steps
 print(f"   ledger: {len(runs)} run(s), every step succeeded")
 EOF
@@ -155,7 +158,7 @@ with connect('duckdb:///$1', read_only=True) as wh:
 }
 
 daily_test() {
-  dags_test "$work/dag.duckdb" 2024-11-24 || return 1
+  dags_test spread_eagle_daily "$work/dag.duckdb" 2024-11-24 || return 1
   ledger_says "$work/dag.duckdb" 1 || return 1
   SPREAD_EAGLE_DATABASE_URL="duckdb:///$work/cli.duckdb" "$se" run-daily --date 2024-11-24 >/dev/null || return 1
   slates_equal "$work/dag.duckdb" "$work/cli.duckdb" 2024-11-24
@@ -165,14 +168,14 @@ idempotent_test() {
   local before after
   before=$(count_raw "$work/dag.duckdb") || return 1
   cp "$work/dag.duckdb" "$work/first.duckdb"
-  dags_test "$work/dag.duckdb" 2024-11-24 || return 1
+  dags_test spread_eagle_daily "$work/dag.duckdb" 2024-11-24 || return 1
   after=$(count_raw "$work/dag.duckdb") || return 1
   [ "$before" = "$after" ] || { echo "   raw rows changed: $before -> $after"; return 1; }
   ledger_says "$work/dag.duckdb" 2 && slates_equal "$work/dag.duckdb" "$work/first.duckdb" 2024-11-24
 }
 
 retry_test() {
-  dags_test "$work/fault.duckdb" 2024-11-24 SPREAD_EAGLE_FAULT_STEP=ingest_results \
+  dags_test spread_eagle_daily "$work/fault.duckdb" 2024-11-24 SPREAD_EAGLE_FAULT_STEP=ingest_results \
     SPREAD_EAGLE_FAULT_ONCE_FILE="$work/fault.once" || return 1
   [ -f "$work/fault.once" ] || { echo "   the fault never fired"; return 1; }
   grep -q "injected fault in ingest_results" "$work/dags_test.fault.duckdb.2024-11-24.log" || return 1
@@ -190,12 +193,137 @@ print(f"   tries: {tries}")
 EOF
 }
 
+cosmos_run_test() {
+  dags_test spread_eagle_daily_cosmos "$work/cosmos.duckdb" 2024-11-24 || return 1
+  ledger_says "$work/cosmos.duckdb" 1 spread_eagle_daily_cosmos || return 1
+  "$py" - "$work/cosmos.duckdb" "$AIRFLOW_HOME/airflow.db" "$root" <<'EOF' || return 1
+import sqlite3, sys
+from pathlib import Path
+from spread_eagle.warehouse import connect
+
+warehouse, airflow_db, root = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+with connect(f"duckdb:///{warehouse}", read_only=True) as wh:
+    detail = wh.scalar("select detail from ops.step_run where step = 'transform'")
+assert "cosmos" in detail, detail  # the step recorded the per-model tasks' build, not its own
+db = sqlite3.connect(airflow_db)
+states = dict(db.execute(
+    "select task_id, state from task_instance where dag_id = 'spread_eagle_daily_cosmos'"
+    " and task_id like 'dbt.%' and run_id = (select run_id from dag_run"
+    " where dag_id = 'spread_eagle_daily_cosmos' order by id desc limit 1)"))
+models = {p.stem for p in (root / "dbt" / "models").rglob("*.sql") if p.parent.name != "ui"}
+assert len(states) == len(models) and set(states.values()) == {"success"}, states
+print(f"   {len(states)} dbt model tasks succeeded; transform: {detail}")
+EOF
+  slates_equal "$work/cosmos.duckdb" "$work/cli.duckdb" 2024-11-24
+}
+
+# The scheduler test runs what `airflow standalone` runs, less the UI and the triggerer (no
+# deferrable tasks here): the DAG processor, the scheduler with its LocalExecutor, and the API
+# server's execution API, through which Airflow 3 task processes read and report their state.
+daemons=""
+
+start_daemon() {  # start_daemon NAME ARGS...: `airflow ARGS` in the background, output to NAME.log
+  local name=$1
+  shift
+  "$venv/bin/airflow" "$@" >"$work/$name.log" 2>&1 &
+  daemons="$daemons $!"
+}
+
+process_tree() {  # process_tree PID: PID and its descendants (the executor's task processes)
+  local child
+  echo "$1"
+  for child in $(ps -o pid= --ppid "$1"); do process_tree "$child"; done
+}
+
+stop_daemons() {  # TERM the daemons and their children; KILL whatever is left after 10 s
+  local pids="" pid
+  for pid in $daemons; do pids="$pids $(process_tree "$pid")"; done
+  daemons=""
+  [ -n "${pids// /}" ] || return 0
+  kill $pids 2>/dev/null
+  for _ in $(seq 1 10); do
+    kill -0 $pids 2>/dev/null || return 0
+    sleep 1
+  done
+  kill -9 $pids 2>/dev/null
+  return 0
+}
+
+free_port() {
+  "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_for_backfill() {  # wait_for_backfill RUNS TIMEOUT: until RUNS backfill DAG runs end; all succeed
+  "$py" - "$AIRFLOW_HOME" "$@" <<'EOF'
+import json, sqlite3, sys, time
+from pathlib import Path
+
+home, expected, timeout = Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+
+def query(sql):
+    db = sqlite3.connect(f"file:{home / 'airflow.db'}?mode=ro", uri=True, timeout=30)
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+deadline = time.monotonic() + timeout
+while True:
+    runs = dict(query("select run_id, state from dag_run where dag_id = 'spread_eagle_daily'"
+                      " and run_type = 'backfill'"))
+    done = len(runs) == expected and all(s in ("success", "failed") for s in runs.values())
+    if done or time.monotonic() > deadline:
+        break
+    time.sleep(3)
+for run_id, state in sorted(runs.items()):
+    print(f"   {run_id}: {state}")
+if done and set(runs.values()) == {"success"}:
+    sys.exit(0)
+paused = query("select is_paused from dag where dag_id = 'spread_eagle_daily'")
+print(f"   {'a DAG run failed' if done else f'timed out after {timeout:.0f}s'}; DAG paused: {paused}")
+for run_id, task_id, state, attempt in query(
+        "select run_id, task_id, state, try_number from task_instance where dag_id ="
+        " 'spread_eagle_daily' and run_id like 'backfill%' and state not in ('success', 'skipped')"):
+    print(f"   -- {run_id} {task_id}: {state}")
+    log = home / "logs" / "dag_id=spread_eagle_daily" / f"run_id={run_id}" / f"task_id={task_id}" / f"attempt={attempt}.log"
+    for line in (log.read_text().splitlines()[-15:] if log.exists() else []):
+        print("      " + str(json.loads(line).get("event", line) if line.startswith("{") else line))
+sys.exit(1)
+EOF
+}
+
 backfill_test() {
-  cp "$work/fault.duckdb" "$work/sched.duckdb"  # 2024-11-24 is already there, run by the DAG
-  dags_test "$work/sched.duckdb" 2024-11-28 || return 1
+  # The DAG (created paused by the dags tests above) is unpaused and the backfill created before
+  # the scheduler starts: SQLite takes one writer at a time, and these CLIs give up after 5 s.
+  "$venv/bin/airflow" dags unpause spread_eagle_daily >"$work/unpause.log" 2>&1 \
+    || { tail -20 "$work/unpause.log"; return 1; }
+  # 2024-11-25..28: two NFL dates (Monday night, Thanksgiving) and two without games. --to-date
+  # is a time (a bare date is its midnight UTC, before that day's 09:15 run); one run at a time
+  # (one DuckDB file), in date order as `spread-eagle backfill` runs them.
+  "$venv/bin/airflow" backfill create --dag-id spread_eagle_daily --from-date 2024-11-25 \
+    --to-date 2024-11-28T23:59 --max-active-runs 1 >"$work/backfill_create.log" 2>&1 \
+    || { tail -20 "$work/backfill_create.log"; return 1; }
+  local port log_port
+  port=$(free_port) log_port=$(free_port)
+  (
+    export SPREAD_EAGLE_DATABASE_URL="duckdb:///$work/sched.duckdb"  # the tasks inherit it
+    export AIRFLOW__CORE__EXECUTION_API_SERVER_URL=http://127.0.0.1:$port/execution/
+    export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=$log_port  # not 8793: another test may hold it
+    export AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE=False  # only the backfill's runs, no scheduled one
+    export AIRFLOW__CORE__PARALLELISM=2  # the pool runs one warehouse task at a time anyway
+    export AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL=600  # parse once, not every 30 s
+    start_daemon api-server api-server --apps execution -H 127.0.0.1 -p "$port" -w 1
+    start_daemon dag-processor dag-processor
+    start_daemon scheduler scheduler
+    echo "$daemons" >"$work/daemons"
+  )
+  daemons=$(cat "$work/daemons")
+  wait_for_backfill 4 900 || { tail -20 "$work/scheduler.log"; stop_daemons; return 1; }
+  stop_daemons
+  ledger_says "$work/sched.duckdb" 2 || return 1  # the dates without games opened no run
   SPREAD_EAGLE_DATABASE_URL="duckdb:///$work/backfill.duckdb" \
-    "$se" backfill --start 2024-11-24 --end 2024-11-28 >/dev/null 2>&1 || return 1
-  slates_equal "$work/sched.duckdb" "$work/backfill.duckdb" 2024-11-24 2024-11-28
+    "$se" backfill --start 2024-11-25 --end 2024-11-28 >/dev/null 2>&1 || return 1
+  slates_equal "$work/sched.duckdb" "$work/backfill.duckdb" 2024-11-25 2024-11-28
 }
 
 check "DAG files import with no scheduler, database or network" import_test
@@ -206,7 +334,8 @@ check "DAGs parse; the cosmos DAG has one task per dbt model" cosmos_test
 check "dags test 2024-11-24 publishes run-daily's slate, one ledger run" daily_test
 check "a second dags test of the date is idempotent" idempotent_test
 check "a task failing once succeeds on its retry, earlier tasks not redone" retry_test
-check "DAG runs of two dates publish spread-eagle backfill's slates" backfill_test
+check "dags test of the cosmos DAG publishes run-daily's slate" cosmos_run_test
+check "airflow backfill create, run by a scheduler, publishes spread-eagle backfill's slates" backfill_test
 
 echo "airflow tests took $((SECONDS - started))s"
 echo "$passed passed, $failed failed"
