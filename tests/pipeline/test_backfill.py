@@ -9,6 +9,7 @@ import pytest
 
 from spread_eagle.config import Settings
 from spread_eagle.pipeline.backfill import backfill, dates_to_fill
+from spread_eagle.publish.documents import reader_for
 from spread_eagle.publish.slate import read_slate, strip_volatile
 from spread_eagle.run import ledger
 from spread_eagle.warehouse import connect
@@ -38,6 +39,9 @@ def test_backfill_publishes_every_date_like_daily_runs(
         r["status"] == "succeeded" and r["command"] == "backfill" for r in runs
     )
     assert all(s["status"] == "succeeded" for r in runs for s in r["steps"])
+    # what `status` and `serve` read (on DuckDB a snapshot file) ends with every run finished
+    seen = reader_for(settings.database_url).runs()
+    assert {r["run_id"]: r["status"] for r in seen} == {r["run_id"]: "succeeded" for r in runs}
     shared = [
         s
         for r in runs

@@ -20,7 +20,7 @@ from spread_eagle.config import Settings
 from spread_eagle.ingest.providers.replay import game_dates
 from spread_eagle.ingest.raw_store import reuse_parses
 from spread_eagle.leagues import load_league
-from spread_eagle.pipeline.runner import execute_step, fail_run, open_run
+from spread_eagle.pipeline.runner import execute_step, fail_run, open_run, snapshot_runs
 from spread_eagle.predict.step import HistoryWalk, predict
 from spread_eagle.publish.step import build_ui, switch
 from spread_eagle.redact import redact_text
@@ -160,6 +160,8 @@ def _run_batch(
                     wh, ctx.run_id, ledger.FAILED, error=f"backfill stopped: {failure}"
                 )
         log.error("backfill stopped: %s", failure)
+    if ctxs:  # each publish exported the runs before its own run finished: the batch's final states
+        snapshot_runs(ctxs[-1])
 
 
 def _batch_predict(last: date) -> Step:

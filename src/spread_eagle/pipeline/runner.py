@@ -221,7 +221,7 @@ def reuse_step(ctx: RunContext, name: str) -> None:
     ledger.step_skipped(ctx.warehouse, ctx.run_id, name, detail, status=ledger.REUSED)
 
 
-def _export_runs(ctx: RunContext) -> None:
+def snapshot_runs(ctx: RunContext) -> None:
     """The runs snapshot for DuckDB readers; never changes the run's outcome (nor hides why it
     failed when the connection is the failure)."""
     try:
@@ -267,7 +267,7 @@ def run_steps(
         interrupt = signals.as_interrupt(exc)
         if isinstance(exc, signals.RunInterrupted) and exc.run_id is None:
             exc.run_id, exc.step = ctx.run_id, current
-        _export_runs(ctx)
+        snapshot_runs(ctx)
         if interrupt is not None and interrupt is not exc:
             interrupt.run_id, interrupt.step = ctx.run_id, current
             raise interrupt from exc
@@ -276,7 +276,7 @@ def run_steps(
         report.status = ledger.SUCCEEDED
         with log_context(run_id=ctx.run_id):
             log.info("run %s succeeded in %.1fs", ctx.run_id, time.perf_counter() - started)
-    _export_runs(ctx)  # DuckDB readers see runs only through this snapshot
+    snapshot_runs(ctx)  # DuckDB readers see runs only through this snapshot
     if progress:
         progress(len(names), len(names), report.status)
     report.seconds = time.perf_counter() - started

@@ -23,7 +23,9 @@ class Market(BaseModel):
     captured_at: str | None
 
 
-class Prediction(BaseModel):
+class ModelNumbers(BaseModel):
+    """What every model says of a game, on a card and in a game's predictions."""
+
     model: str
     model_version: str
     margin_home: float | None
@@ -31,6 +33,9 @@ class Prediction(BaseModel):
     p_home_win: float | None
     p_home_cover: float | None
     p_over: float | None
+
+
+class Prediction(ModelNumbers):
     edge: float | None
     play: str | None
 
@@ -92,14 +97,7 @@ class LineSnapshot(BaseModel):
     price: int | None
 
 
-class PredictionRecord(BaseModel):
-    model: str
-    model_version: str
-    margin_home: float | None
-    total: float | None
-    p_home_win: float | None
-    p_home_cover: float | None
-    p_over: float | None
+class PredictionRecord(ModelNumbers):
     spread_home: float | None
     total_line: float | None
     edge: float | None

@@ -118,6 +118,16 @@ def _market_problem(market: Any, event: dict[str, Any], odds_format: str) -> str
     return None
 
 
+def _quarantine_event(
+    parsed: ParsedPayload, payload: Payload, problem: str, event: Any, n: int
+) -> None:
+    """Keep an event that does not parse, named by its id or, lacking one, its position."""
+    ref = event.get("id") if isinstance(event, dict) else None
+    parsed.quarantined.append(
+        QuarantinedRecord(payload.source, problem, _dump(event), str(ref or f"event {n}"))
+    )
+
+
 def parse_odds(payload: Payload, league: League) -> ParsedPayload:
     parsed = ParsedPayload(
         table=ODDS_TABLE,
@@ -133,10 +143,7 @@ def parse_odds(payload: Payload, league: League) -> ParsedPayload:
     for n, event in enumerate(events):
         problem = _event_problem(event, league, seen)
         if problem:
-            ref = event.get("id") if isinstance(event, dict) else None
-            parsed.quarantined.append(
-                QuarantinedRecord(payload.source, problem, _dump(event), str(ref or f"event {n}"))
-            )
+            _quarantine_event(parsed, payload, problem, event, n)
             continue
         seen.add(event["id"])
         commence_at = parse_time(event["commence_time"])
@@ -213,10 +220,7 @@ def parse_scores(payload: Payload, league: League) -> ParsedPayload:
                     elif not value.strip().lstrip("-").isdigit():
                         problem = f"score {value!r} of {event[side]!r} is not a whole number"
         if problem:
-            ref = event.get("id") if isinstance(event, dict) else None
-            parsed.quarantined.append(
-                QuarantinedRecord(payload.source, problem, _dump(event), str(ref or f"event {n}"))
-            )
+            _quarantine_event(parsed, payload, problem, event, n)
             continue
         seen.add(event["id"])
         parsed.rows.append(
