@@ -904,6 +904,8 @@ def status(
         elif run["status"] != "succeeded" and run["status"] != "running" and run.get("error"):
             out.print(f"  {run['error']}")
         table = Table("step", "status", "seconds", "counts", "notes")
+        for column in table.columns:  # wrap on a narrow terminal, never cut a count or an error
+            column.overflow = "fold"
         for step in run["steps"]:
             seconds = (
                 ""

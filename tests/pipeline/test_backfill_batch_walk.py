@@ -4,7 +4,6 @@ publish, across a season's turn; and running it again changes nothing."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,18 +46,25 @@ def _raw_counts(url: str) -> dict[str, int]:
         return {t: int(wh.scalar(f"select count(*) from {t}")) for t in RAW_TABLES}
 
 
-@pytest.mark.slow
-def test_backfill_publishes_what_daily_runs_publish_and_a_rerun_changes_nothing(
-    settings: Settings, tmp_path: Path
-) -> None:
-    days = dates_to_fill(settings, *SEASON_TURN)
-    assert days == [date(2024, 2, 11), date(2024, 9, 5), date(2024, 9, 6)]
-
-    daily = make_settings(tmp_path, f"duckdb:///{tmp_path / 'daily.duckdb'}")
-    for day in days:  # one person's daily runs, one date after the other
+@pytest.fixture(scope="module")
+def daily_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[date], dict[date, Any]]:
+    """The dates and what one person's daily runs of them publish, one date after the other (on
+    DuckDB, once for both engines' backfills)."""
+    tmp = tmp_path_factory.mktemp("daily_runs")
+    daily = make_settings(tmp, f"duckdb:///{tmp / 'daily.duckdb'}")
+    days = dates_to_fill(daily, *SEASON_TURN)
+    for day in days:
         report = run_daily(daily, run_date=day)
         assert report.ok, report.error
-    expected = _published(daily.database_url, days)
+    return days, _published(daily.database_url, days)
+
+
+@pytest.mark.slow
+def test_backfill_publishes_what_daily_runs_publish_and_a_rerun_changes_nothing(
+    settings: Settings, daily_runs: tuple[list[date], dict[date, Any]]
+) -> None:
+    days, expected = daily_runs
+    assert days == [date(2024, 2, 11), date(2024, 9, 5), date(2024, 9, 6)]
     assert all(games for _, games in expected.values())
 
     result = backfill(settings, *SEASON_TURN)

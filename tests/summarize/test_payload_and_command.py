@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from spread_eagle import cli
 from spread_eagle.cli import app
 from spread_eagle.config import Settings
 from spread_eagle.ingest.steps import ingest_results, ingest_slate
@@ -47,7 +48,7 @@ def test_the_payload_names_quarterbacks_coaches_and_every_model(published_url: s
 
 
 def test_summarize_command_rewrites_a_dates_tldrs_as_a_run(
-    published_url: str, tmp_path: Path
+    published_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     env = {"SPREAD_EAGLE_DATABASE_URL": published_url, "SPREAD_EAGLE_LOG_DIR": str(tmp_path)}
     bad = CliRunner().invoke(
@@ -69,7 +70,9 @@ def test_summarize_command_rewrites_a_dates_tldrs_as_a_run(
     listed = json.loads(CliRunner().invoke(app, ["status", "--json"], env=env).output)
     summarize_step = next(s for s in listed[0]["steps"] if s["step"] == "summarize")
     assert summarize_step["llm_status"].startswith(totals)
-    shown = CliRunner().invoke(app, ["status"], env={**env, "COLUMNS": "300"})
+    # the table wraps its cells to the console's width, which rich fixes when the CLI is imported
+    monkeypatch.setattr(cli.out, "width", 300)
+    shown = CliRunner().invoke(app, ["status"], env=env)
     assert totals in shown.output
 
 

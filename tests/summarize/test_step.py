@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from spread_eagle.config import Settings
 from spread_eagle.leagues import load_league
@@ -181,7 +182,9 @@ def test_a_tldr_that_never_passes_fails_the_step_and_stores_nothing(
     assert reason in str(failure.value)
 
 
-def test_run_daily_with_openai_publishes_grounded_tldrs(tmp_path: Path, fake_llm: FakeLLM) -> None:
+def test_run_daily_with_openai_then_anthropic_publishes_grounded_tldrs(
+    tmp_path: Path, fake_llm: FakeLLM
+) -> None:
     settings = make_settings(
         tmp_path,
         f"duckdb:///{tmp_path / 'warehouse.duckdb'}",
@@ -199,6 +202,24 @@ def test_run_daily_with_openai_publishes_grounded_tldrs(tmp_path: Path, fake_llm
         assert game["tldr"]["model"] == "gpt-4o-mini"
         assert "13 straight" not in game["tldr"]["text"]
     assert "11/11 grounded" in str(report.outcomes["summarize"].llm_status)
+
+    # the same date again through run-daily, from its summarize step, with Anthropic's SDK
+    anthropic = settings.model_copy(
+        update={
+            "llm_provider": "anthropic",
+            "llm_base_url": fake_llm.url,
+            "anthropic_api_key": SecretStr(KEY),
+        }
+    )
+    fake_llm.fault("429")
+    again = run_daily(anthropic, run_date=SUNDAY, from_step="summarize")
+    assert again.ok, again.error
+    with connect(settings.database_url) as wh:
+        slate = read_slate(wh, "nfl", SUNDAY)
+    assert slate["run_id"] == again.run_id and len(slate["games"]) == 11
+    for game in slate["games"]:
+        assert game["tldr"]["provider"] == "anthropic" and game["tldr"]["grounded"] is True
+    assert "11/11 grounded" in str(again.outcomes["summarize"].llm_status)
     logs = b"".join(p.read_bytes() for p in (tmp_path / "logs").rglob("*") if p.is_file())
     assert KEY.encode() not in logs
 
