@@ -22,12 +22,21 @@ import pstats
 import sys
 import tempfile
 import traceback
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.harness import ROOT, Results, commit, machine, run_child, write
+from bench.harness import (
+    ROOT,
+    Results,
+    commit,
+    drop_pg_database,
+    fresh_pg_database,
+    machine,
+    run_child,
+    write,
+)
+from spread_eagle.transform.dbt_runner import environment
 
 SEASON = ("2023-09-07", "2024-02-11")  # one whole season (63 dates), with all earlier history
 GOALS = {
@@ -79,22 +88,10 @@ class Harness:
             traceback.print_exc()
 
     def fresh_pg(self) -> str:
-        import psycopg
-
         assert self.pg_url is not None
-        head, _, _ = self.pg_url.rpartition("/")
-        name = f"se_bench_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(f"{head}/postgres", autocommit=True) as admin:
-            admin.execute(f'create database "{name}"')
-        return f"{head}/{name}"
+        return fresh_pg_database(self.pg_url)
 
-    @staticmethod
-    def drop_pg(url: str) -> None:
-        import psycopg
-
-        head, _, name = url.rpartition("/")
-        with psycopg.connect(f"{head}/postgres", autocommit=True) as admin:
-            admin.execute(f'drop database if exists "{name}" with (force)')
+    drop_pg = staticmethod(drop_pg_database)
 
     # -- the benchmarks --------------------------------------------------------------------------
 
@@ -199,17 +196,9 @@ class Harness:
 
         folder = Path(tempfile.mkdtemp(prefix="backfill_", dir=self.work))
         url = url or f"duckdb:///{folder / 'backfill.duckdb'}"
-        saved = {k: os.environ.get(k) for k in ("SPREAD_EAGLE_GAMES_FILE",)}
-        try:
-            if extra.get("games_file"):
-                os.environ["SPREAD_EAGLE_GAMES_FILE"] = extra["games_file"]
+        games = {"SPREAD_EAGLE_GAMES_FILE": extra["games_file"]} if extra.get("games_file") else {}
+        with environment(games):  # the child inherits it
             run = run_backfill(url, folder, start, end)
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
         print(f"[bench]   {run.output.strip().splitlines()[-1]}", flush=True)
         return {"backfill_s": [run.seconds], "peak_rss_mb": [run.peak_rss_mb]}
 

@@ -13,6 +13,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -20,6 +21,25 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def fresh_pg_database(server_url: str) -> str:
+    """A new, empty database on the server of `server_url`; returns its URL."""
+    import psycopg
+
+    name = f"se_bench_{uuid.uuid4().hex[:10]}"
+    head, _, _ = server_url.rpartition("/")
+    with psycopg.connect(f"{head}/postgres", autocommit=True) as admin:
+        admin.execute(f'create database "{name}"')
+    return f"{head}/{name}"
+
+
+def drop_pg_database(url: str) -> None:
+    import psycopg
+
+    head, _, name = url.rpartition("/")
+    with psycopg.connect(f"{head}/postgres", autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{name}" with (force)')
 
 
 @dataclass

@@ -22,8 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
+from bench.harness import drop_pg_database, fresh_pg_database
 from spread_eagle.config import BUNDLED_GAMES_FILE, Settings
 from spread_eagle.ingest.steps import ingest_results, ingest_slate
 from spread_eagle.leagues import load_league
@@ -54,18 +53,12 @@ def games_file(folder: Path, first_season: int) -> Path:
 def new_url(engine: str, folder: Path, pg_url: str) -> str:
     if engine == "duckdb":
         return f"duckdb:///{folder / f'{uuid.uuid4().hex[:8]}.duckdb'}"
-    name = f"se_bench_{uuid.uuid4().hex[:10]}"
-    head, _, _ = pg_url.rpartition("/")
-    with psycopg.connect(f"{head}/postgres", autocommit=True) as admin:
-        admin.execute(f'create database "{name}"')
-    return f"{head}/{name}"
+    return fresh_pg_database(pg_url)
 
 
 def drop(url: str) -> None:
     if url.startswith("postgresql"):
-        head, _, name = url.rpartition("/")
-        with psycopg.connect(f"{head}/postgres", autocommit=True) as admin:
-            admin.execute(f'drop database if exists "{name}" with (force)')
+        drop_pg_database(url)
 
 
 def context(settings: Settings, day: date) -> RunContext:
