@@ -21,6 +21,12 @@ from spread_eagle.config import Settings
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 FIXTURES = Path(__file__).parent / "fixtures"
+# The replayed history tests run on: the bundled files cut to the 2022-2024 seasons, which every
+# test date falls in. A fresh warehouse then lands, builds and walks 854 games instead of 6,991,
+# so a daily run from empty costs a third; tests that need the whole history (the demo, the
+# backtest, the models) name the bundled files themselves.
+HISTORY_GAMES_FILE = FIXTURES / "history" / "nflverse_games_2022_2024.csv"
+HISTORY_LINES_FILE = FIXTURES / "history" / "nfl_odds_open_close_2022_2024.csv"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,6 +44,8 @@ def _pg_base(config: pytest.Config) -> str | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("SPREAD_EAGLE_GAMES_FILE", str(HISTORY_GAMES_FILE))
+    os.environ.setdefault("SPREAD_EAGLE_LINES_FILE", str(HISTORY_LINES_FILE))
     base = _pg_base(config)
     if base:
         try:

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from spread_eagle.cli import app
-from spread_eagle.config import Settings
+from spread_eagle.config import BUNDLED_GAMES_FILE, BUNDLED_LINES_FILE, Settings
 from spread_eagle.leagues import load_league
 from spread_eagle.predict.backtest import (
     evaluate,
@@ -51,6 +51,16 @@ def _restore_logging() -> Iterator[None]:
     root.setLevel(level)
 
 
+def _bundled(tmp_path: Path) -> Settings:
+    """The whole bundled history (the tests' default is a cut of it): these are its real figures."""
+    return make_settings(
+        tmp_path,
+        f"duckdb:///{tmp_path / 'unused.duckdb'}",
+        games_file=BUNDLED_GAMES_FILE,
+        lines_file=BUNDLED_LINES_FILE,
+    )
+
+
 @pytest.fixture(scope="module")
 def progress_calls() -> list[tuple[int, int, str]]:
     return []
@@ -61,7 +71,7 @@ def decade(
     tmp_path_factory: pytest.TempPathFactory, progress_calls: list[tuple[int, int, str]]
 ) -> tuple[dict[str, Any], Path]:
     out = tmp_path_factory.mktemp("backtest")
-    settings = make_settings(out, f"duckdb:///{out / 'unused.duckdb'}")
+    settings = _bundled(out)
 
     def progress(done: int, total: int, day: str) -> None:
         progress_calls.append((done, total, day))
@@ -125,7 +135,7 @@ def test_two_backtests_write_byte_identical_metrics(
     decade: tuple[dict[str, Any], Path], tmp_path: Path
 ) -> None:
     _, out = decade
-    settings = make_settings(tmp_path, f"duckdb:///{tmp_path / 'unused.duckdb'}")
+    settings = _bundled(tmp_path)
     run_backtest(settings, 2015, 2024, tmp_path / "again")
     assert (tmp_path / "again" / "metrics.json").read_bytes() == (out / "metrics.json").read_bytes()
 
