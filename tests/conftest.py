@@ -7,6 +7,7 @@ FAILS: it never silently skips what it was told to test.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import uuid
@@ -127,21 +128,15 @@ def duckdb_settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path, f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
 
 
-# -- a warehouse with 2024-11-24 published, built once per engine and test session ------------------
+# -- a warehouse with 2024-11-24 published, built once per engine for the whole test run ------------
 
 PUBLISHED_DATE = date(2024, 11, 24)
 
 
-@pytest.fixture(scope="session")
-def published_templates(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Iterator[dict[str, str]]:
-    """engine -> URL of a warehouse where the daily run of 2024-11-24 published (built lazily)."""
-    built: dict[str, str] = {}
-    yield built
-    for engine, url in built.items():
-        if engine == "postgres":
-            drop_postgres_database(url)
+def _shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder all xdist workers of this test run share (their base temps' parent)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 def _build_template(engine: str, tmp: Path, base: str | None) -> str:
@@ -157,21 +152,33 @@ def _build_template(engine: str, tmp: Path, base: str | None) -> str:
     return url
 
 
+def published_template(engine: str, request: pytest.FixtureRequest) -> str:
+    """URL of the warehouse where the daily run of 2024-11-24 published (default clock): built by
+    the first worker that asks, under a lock, and read by every other. Never write to it: copy it."""
+    shared = _shared_dir(request.config._tmp_path_factory)  # type: ignore[attr-defined]
+    marker = shared / f"published_{engine}.url"
+    with (shared / f"published_{engine}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not marker.exists():
+            tmp = shared / f"published_{engine}"
+            tmp.mkdir(exist_ok=True)
+            marker.write_text(_build_template(engine, tmp, _pg_base(request.config)))
+    return marker.read_text()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The run's last process (xdist's controller, or the only one) drops the PostgreSQL template."""
+    if hasattr(session.config, "workerinput"):
+        return
+    marker = _shared_dir(session.config._tmp_path_factory) / "published_postgres.url"  # type: ignore[attr-defined]
+    if marker.exists():
+        drop_postgres_database(marker.read_text())
+
+
 @pytest.fixture
-def published_url(
-    engine: str,
-    published_templates: dict[str, str],
-    tmp_path_factory: pytest.TempPathFactory,
-    tmp_path: Path,
-    request: pytest.FixtureRequest,
-) -> Iterator[str]:
+def published_url(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A private copy of a warehouse where 2024-11-24 was run and published (default clock)."""
-    base = _pg_base(request.config)
-    if engine not in published_templates:
-        published_templates[engine] = _build_template(
-            engine, tmp_path_factory.mktemp(f"published_{engine}"), base
-        )
-    template = published_templates[engine]
+    template = published_template(engine, request)
     if engine == "duckdb":
         copy = tmp_path / "published.duckdb"  # not the `warehouse_url` file
         shutil.copyfile(template.removeprefix("duckdb:///"), copy)

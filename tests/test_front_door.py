@@ -119,14 +119,12 @@ def _remount(path: Path, options: str) -> None:
 
 
 def test_a_duckdb_file_in_a_read_only_folder(
-    mounted: Path, tmp_path: Path, published_templates: dict[str, str]
+    mounted: Path, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """Writers say the folder is read-only; readers still read (they never write)."""
-    from tests.conftest import _build_template
+    from tests.conftest import published_template
 
-    if "duckdb" not in published_templates:  # the shared published warehouse (built once)
-        published_templates["duckdb"] = _build_template("duckdb", tmp_path / "template", None)
-    source = Path(published_templates["duckdb"].removeprefix("duckdb:///"))
+    source = Path(published_template("duckdb", request).removeprefix("duckdb:///"))
     shutil.copyfile(source, mounted / "w.duckdb")
     shutil.copytree(source.with_name(source.name + ".published"), mounted / "w.duckdb.published")
     _remount(mounted, "ro")
