@@ -233,6 +233,18 @@ class Harness:
         r.add("api_p50_ms", "ms", got["api_p50_ms"], note="/api/slates/2024-11-24")
         r.add("api_p99_ms", "ms", got["api_p99_ms"], GOALS["ui_p99_ms"], "/api/slates/2024-11-24")
         r.add("ui_requests_per_s", "req/s", got["page_rps"], note=f"non-200: {got['non_200']}")
+        r.add(
+            "ui_server_cpu_us",
+            "us",
+            got["page_server_cpu_us"],
+            note="the server's CPU per slate-page request",
+        )
+        r.add(
+            "ui_loadgen_cpu_us",
+            "us",
+            got["page_client_cpu_us"],
+            note="the load generator's CPU per request (it shares the cores)",
+        )
         r.add("peak_rss_mb_serve", "MB", got["server_peak_rss_mb"], note="the uvicorn server")
 
     def suite(self) -> None:

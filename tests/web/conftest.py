@@ -151,6 +151,41 @@ def publish_evil_copy(settings: Settings) -> None:
             export_published(wh, folder, "nfl", EVIL_DAY)
 
 
+def republish(settings: Settings, day: date, run_id: str, tldr: str) -> None:
+    """Publish `day` again the way publish does (one transaction over publish.*, then on DuckDB
+    the export): a new run id, and `tldr` as the first game's TL;DR on its card and detail."""
+    with connect(settings.database_url) as wh:
+        where = "league = 'nfl' and run_date = ?"
+        first = wh.query(f"select * from publish.slate_game where {where} order by ordinal", (day,))
+        card = json.loads(first[0]["card_json"])
+        card = {**card, "tldr": {**card["tldr"], "text": tldr}}
+        detail = json.loads(
+            wh.scalar(
+                f"select detail_json from publish.game_detail where {where} and game_id = ?",
+                (day, card["game_id"]),
+            )
+        )
+        detail.update(card=card, run_id=run_id)
+        with wh.transaction():
+            wh.execute(
+                f"update publish.slate set run_id = ?, published_at = now() where {where}",
+                (run_id, day),
+            )
+            wh.execute(f"update publish.slate_game set run_id = ? where {where}", (run_id, day))
+            wh.execute(
+                f"update publish.slate_game set card_json = ? where {where} and game_id = ?",
+                (json.dumps(card), day, card["game_id"]),
+            )
+            wh.execute(
+                f"update publish.game_detail set run_id = ?, detail_json = ?"
+                f" where {where} and game_id = ?",
+                (run_id, json.dumps(detail), day, card["game_id"]),
+            )
+        folder = sidecar_dir(settings.database_url)
+        if folder is not None:
+            export_published(wh, folder, "nfl", day)
+
+
 class LiveServer:
     """uvicorn serving the app on 127.0.0.1 and a free port, in a thread."""
 

@@ -8,9 +8,12 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jsonschema
 import pytest
 from fastapi.testclient import TestClient
@@ -27,9 +30,12 @@ from tests.web.conftest import (
     EVIL_DAY,
     EVIL_TEAM,
     EVIL_TLDR,
+    SUNDAY,
+    LiveServer,
     copy_duckdb,
     duckdb_only,
     publish_evil_copy,
+    republish,
 )
 
 pytestmark = pytest.mark.slow
@@ -56,18 +62,22 @@ def api_get(client: TestClient, path: str, status: int = 200, **params: str) -> 
     return body
 
 
+def printed_slate(settings: Settings, log_dir: Path, day: str = "2024-11-24") -> str:
+    """What `spread-eagle slate --date DAY --json` prints."""
+    env = {"SPREAD_EAGLE_DATABASE_URL": settings.database_url, "SPREAD_EAGLE_LOG_DIR": str(log_dir)}
+    printed = CliRunner().invoke(cli, ["slate", "--date", day, "--json"], env=env)
+    assert printed.exit_code == 0, printed.output
+    return printed.stdout
+
+
 def test_api_slate_is_byte_for_byte_slate_json(
     client: TestClient, published: Settings, tmp_path: Path
 ) -> None:
     response = client.get("/api/slates/2024-11-24")
     assert response.status_code == 200
-    env = {
-        "SPREAD_EAGLE_DATABASE_URL": published.database_url,
-        "SPREAD_EAGLE_LOG_DIR": str(tmp_path),
-    }
-    printed = CliRunner().invoke(cli, ["slate", "--date", "2024-11-24", "--json"], env=env)
-    assert printed.exit_code == 0, printed.output
-    assert response.text == printed.stdout
+    assert response.text == printed_slate(published, tmp_path)
+    again = client.get("/api/slates/2024-11-24")  # from the response cache on DuckDB
+    assert again.content == response.content and again.headers == response.headers
     with connect(published.database_url) as wh:  # the publication the warehouse holds
         run_id = wh.scalar("select run_id from publish.slate where run_date = '2024-11-24'")
     assert response.json()["run_id"] == run_id and len(response.json()["games"]) == 11
@@ -271,7 +281,9 @@ def test_a_new_publication_replaces_the_cached_one(published: Settings, tmp_path
     with TestClient(create_app(settings)) as client:
         before = client.get("/api/slates/2024-11-24").json()
         assert client.get("/slates/2024-11-24").status_code == 200  # now cached
+        assert client.get(f"/api/slates/{EVIL_DAY}").status_code == 404  # not cached
         publish_evil_copy(settings)  # a publish elsewhere: the index changes...
+        assert client.get(f"/api/slates/{EVIL_DAY}").status_code == 200
         assert f'<option value="{EVIL_DAY}">' in client.get("/slates/2024-11-24").text
         folder = sidecar_dir(settings.database_url)
         assert folder is not None
@@ -284,6 +296,73 @@ def test_a_new_publication_replaces_the_cached_one(published: Settings, tmp_path
         after = client.get("/api/slates/2024-11-24").json()
         assert after["run_id"] == "rerun" != before["run_id"]
         assert "A re-run&#39;s TL;DR." in client.get("/slates/2024-11-24").text
+
+
+@duckdb_only
+def test_cached_answers_last_until_a_new_publication_lands(
+    published: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A repeated GET is answered from the response cache without asking the reader again; the
+    request right after a publication lands is built from it, and the API slate is still byte
+    for byte what `slate --json` prints."""
+    settings = copy_duckdb(published, tmp_path)
+    app = create_app(settings)
+    asked: list[str] = []
+    reader = app.state.web.reader
+    for name in ("index", "slate", "game"):
+        real = getattr(reader, name)
+        monkeypatch.setattr(reader, name, lambda *a, r=real, n=name: asked.append(n) or r(*a))
+    with TestClient(app) as client:
+        game_id = client.get("/api/slates/2024-11-24").json()["games"][0]["game_id"]
+        paths = ["/api/slates/2024-11-24", "/slates/2024-11-24", "/", f"/games/{game_id}"]
+        paths.append(f"/api/games/{game_id}")
+        first = {path: client.get(path).text for path in paths}
+        count = len(asked)
+        assert {path: client.get(path).text for path in paths} == first
+        assert len(asked) == count  # every answer came from the cache
+        assert first["/api/slates/2024-11-24"] == printed_slate(settings, tmp_path)
+
+        republish(settings, SUNDAY, "rerun-1", "A re-run's <TL;DR>.")
+        api = client.get("/api/slates/2024-11-24").text
+        assert api == printed_slate(settings, tmp_path) != first["/api/slates/2024-11-24"]
+        assert json.loads(api)["run_id"] == "rerun-1"
+        for path in ("/slates/2024-11-24", f"/games/{game_id}"):
+            assert "A re-run&#39;s &lt;TL;DR&gt;." in client.get(path).text, path
+        assert client.get(f"/api/games/{game_id}").json()["run_id"] == "rerun-1"
+        assert client.get("/").text == first["/"]  # the newest date (Monday) did not change...
+        assert len(asked) > count  # ...but it was checked against the new files, not assumed
+
+
+@duckdb_only
+def test_no_stale_slate_under_load_while_a_publication_lands(
+    published: Settings, tmp_path: Path
+) -> None:
+    """uvicorn under concurrent keep-alive load: every request sent after the publication's
+    export returned is answered with the new slate."""
+    settings = copy_duckdb(published, tmp_path)
+    seen: list[tuple[float, str]] = []  # (sent at, run id answered)
+    stop = threading.Event()
+
+    def hammer(url: str) -> None:
+        with httpx.Client(base_url=url, trust_env=False) as http:
+            while not stop.is_set():
+                sent = time.monotonic()
+                seen.append((sent, http.get("/api/slates/2024-11-24").json()["run_id"]))
+
+    with LiveServer(settings) as url:
+        workers = [threading.Thread(target=hammer, args=(url,)) for _ in range(4)]
+        for worker in workers:
+            worker.start()
+        time.sleep(0.3)
+        old = seen[-1][1]
+        republish(settings, SUNDAY, "rerun-2", "Published while serving.")
+        landed = time.monotonic()
+        time.sleep(0.3)
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=10)
+    after = [run_id for sent, run_id in seen if sent > landed]
+    assert old != "rerun-2" and after and set(after) == {"rerun-2"}
 
 
 HOLDER = """

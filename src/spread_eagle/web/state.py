@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader
 
 from spread_eagle.config import Settings
 from spread_eagle.leagues import League, UnknownLeagueError, load_league
-from spread_eagle.publish.documents import PublishedReader, SidecarReader
+from spread_eagle.publish.documents import PublishedReader, SidecarReader, observe_file
 
 PAGE_CACHE_SIZE = 512
 T = TypeVar("T")
@@ -65,9 +65,9 @@ class Web:
             raise WebError(HTTPStatus.BAD_REQUEST, str(exc)) from None
 
     def render(self, template: str, **context: Any) -> str:
-        return self.env.get_template(template).render(
-            backtest=(self.settings.backtest_dir / "metrics.json").is_file(), **context
-        )
+        # observed: the header's backtest link is part of what a cached page depends on
+        backtest = observe_file(self.settings.backtest_dir / "metrics.json") is not None
+        return self.env.get_template(template).render(backtest=backtest, **context)
 
     def page(self, key: tuple[Any, ...], build: Any) -> HTMLResponse:
         """A rendered page from the cache; `key` carries the published documents' identities,
@@ -82,7 +82,7 @@ class Web:
         return HTMLResponse(html)
 
 
-def get_web(request: Request) -> Web:
+async def get_web(request: Request) -> Web:  # async: FastAPI runs a sync dependency in a thread
     web: Web = request.app.state.web
     return web
 
