@@ -500,28 +500,28 @@ class WarehouseReader:
     def __init__(self, url: str, pool_size: int = 4) -> None:
         self.url = url
         self._idle: queue.LifoQueue[Warehouse] = queue.LifoQueue()
-        self._pool_size = pool_size
+        # At most pool_size connections: a burst of requests waits for one rather than each
+        # opening (and then closing) its own, which cost more than the queries.
+        self._slots = threading.BoundedSemaphore(pool_size)
         self._slates: dict[tuple[str, date], Slate] = {}
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[Warehouse]:
         from spread_eagle.warehouse import connect
 
-        try:
-            wh = self._idle.get_nowait()
-        except queue.Empty:
-            # Read-only sessions; no migration check: publish.* reads the same across versions,
-            # so a server keeps serving after an upgrade until the next run migrates.
-            wh = connect(self.url, read_only=True, verify_schema=False)
-        try:
-            yield wh
-        except BaseException:
-            wh.close()  # a failed connection is not put back
-            raise
-        if self._idle.qsize() < self._pool_size:
+        with self._slots:
+            try:
+                wh = self._idle.get_nowait()
+            except queue.Empty:
+                # Read-only sessions; no migration check: publish.* reads the same across
+                # versions, so a server keeps serving after an upgrade until the next run migrates.
+                wh = connect(self.url, read_only=True, verify_schema=False)
+            try:
+                yield wh
+            except BaseException:
+                wh.close()  # a failed connection is not put back
+                raise
             self._idle.put(wh)
-        else:
-            wh.close()
 
     def slate(self, league: str, day: date) -> Slate:
         import psycopg
