@@ -5,19 +5,20 @@ p50/p99 latency and throughput of the slate page (/slates/2024-11-24) and of
 server process (uvicorn) on 127.0.0.1 over a warehouse where the daily run published 2024-11-24.
 Bounded: each target stops after --seconds, and only 127.0.0.1 is ever contacted.
 
-The load generator is a small asyncio HTTP/1.1 client in this process: a closed loop, each of the
-32 connections sends its next request when the previous answer is read, so a request's latency
-is the server's time plus its wait behind the other 31. It shares the cores with the server
-(same priority, not pinned), so its own CPU per request is measured and reported beside the
-server's (`/proc/<pid>/stat` of the server, `getrusage` of this process over each window): with
-a cheap client, the cores it leaves go to the server, and a slow server is not hidden behind a
-slow client. Latency is taken from just before the request is written to when the last byte of
-the answer is read.
+The load generator is a small asyncio HTTP/1.1 client in this process (on uvloop when installed,
+as the server is): a closed loop, each of the 32 connections sends its next request when the
+previous answer is read, so a request's latency is the server's time plus its wait behind the
+other 31. It shares the cores with the server (same priority, not pinned), so its own CPU per
+request is measured and reported beside the server's (`/proc/<pid>/stat` of the server,
+`getrusage` of this process, over each window): the cheaper the client, the more of the cores go
+to the server, and a slow server is not hidden behind a slow client. Latency is taken from just
+before the request is written to when the last byte of the answer is read.
 
 Usage: python -m bench.ui [--engine duckdb|postgres|both] [--pg-url postgresql://...]
                                 [--seconds 20] [--connections 32] [--database-url URL]
 (--database-url reuses a warehouse where 2024-11-24 is already published.)
-`python -m bench` calls `measure` in a child process: p50/p99 per window and the server's peak RSS.
+`python -m bench` calls `measure` in a child process (`--only ui`): p50/p99 per window, CPU per
+request and the server's peak RSS.
 """
 
 from __future__ import annotations
@@ -33,14 +34,16 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import psycopg
 
 HOST = "127.0.0.1"
 DAY = "2024-11-24"
+T = TypeVar("T")
 TARGETS = (f"/slates/{DAY}", f"/api/slates/{DAY}")
 PIPELINE = """
 import sys
@@ -94,6 +97,17 @@ async def load(
         *(_worker(port, path, deadline, latencies, errors) for _ in range(connections))
     )
     return latencies, errors, time.perf_counter() - started
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run, on uvloop when it is installed (as serve's loop is): the load generator then
+    costs ~25 us of CPU a request instead of ~30-40, and what it does not use goes to the server."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coro)
 
 
 def start_server(database_url: str, work: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -152,7 +166,7 @@ def window(
     """One load window: latencies, errors, requests/s, and the CPU per request (microseconds)
     of the server and of this load generator."""
     server_cpu, own_cpu = cpu_seconds(server_pid), cpu_seconds()
-    latencies, errors, elapsed = asyncio.run(load(port, path, seconds, connections))
+    latencies, errors, elapsed = run(load(port, path, seconds, connections))
     n = max(1, len(latencies))
     p50, p99 = percentiles(latencies)
     return {
@@ -179,7 +193,7 @@ def bench(database_url: str, seconds: float, connections: int, work: Path) -> No
     server, port = start_server(database_url, work)
     try:
         for path in TARGETS:
-            asyncio.run(load(port, path, 1.0, 4))  # warm the caches
+            run(load(port, path, 1.0, 4))  # warm the caches
             w = window(port, server.pid, path, seconds, connections)
             print(
                 f"  {path:<26} {w['requests']:>7} requests in {w['elapsed']:5.1f}s = {w['rps']:7.0f}/s"
@@ -197,14 +211,15 @@ def measure(
     seconds: float = 10.0,
     connections: int = 32,
     windows: int = 3,
+    publish_first: bool = False,
 ) -> dict[str, Any]:
-    """Publish 2024-11-24 (unless database_url is given and already has it), serve it, and load
-    each route for `windows` windows of `seconds`: p50/p99 per window, requests/s, the CPU per
-    request of the server and of the load generator, the server's peak RSS."""
+    """Publish 2024-11-24 (to a fresh DuckDB file when no database_url is given, else only with
+    publish_first), serve it, and load each route for `windows` windows of `seconds`: p50/p99
+    per window, requests/s, the CPU per request of the server and of the load generator, the
+    server's peak RSS."""
     folder = Path(work)
-    url = database_url
-    if url is None:
-        url = f"duckdb:///{folder / 'serve.duckdb'}"
+    url = database_url or f"duckdb:///{folder / 'serve.duckdb'}"
+    if publish_first or database_url is None:
         publish(url, folder)
     figures = ("p50_ms", "p99_ms", "rps", "server_cpu_us", "client_cpu_us")
     out: dict[str, Any] = {f"{key}_{f}": [] for key in ("page", "api") for f in figures}
@@ -212,7 +227,7 @@ def measure(
     server, port = start_server(url, folder)
     try:
         for key, path in zip(("page", "api"), TARGETS, strict=True):
-            asyncio.run(load(port, path, 1.0, 4))  # warm the caches
+            run(load(port, path, 1.0, 4))  # warm the caches
             for _ in range(windows):
                 w = window(port, server.pid, path, seconds, connections)
                 for f in figures:
