@@ -137,10 +137,16 @@ def test_slate_page_has_a_card_per_game(client: TestClient) -> None:
         assert f"{leader} by {abs(prediction['margin_home']):.1f}" in kc_car
     assert escape(game["tldr"]["text"]) in kc_car
     assert "Final: KC 30 - 27 CAR" in kc_car and "Line: CAR covered (CAR +11)" in kc_car
-    for g in doc["games"]:  # a play is shown with its line, or the card says there is none
-        plays = [p["play"] for p in g["predictions"] if p["play"]]
+    for g in doc["games"]:  # a play is shown with its line and stake, or the card says none
         card = _card(page, g["game_id"])
-        assert all(f"Play: {play}" in card for play in plays) or "No edge" in card
+        for p in g["predictions"]:
+            if p["play"]:
+                assert (
+                    f"Play: {p['play']}" in card and f"{p['stake'] * 100:.1f}% of bankroll" in card
+                )
+            else:
+                assert "No edge" in card
+    assert any(p["play"] for g in doc["games"] for p in g["predictions"])  # some plays shown
     assert "8:20 PM EST" in _card(page, "2024_12_PHI_LA")  # 01:20Z the next day
     assert "1-800-GAMBLER" in page and "21+" in page
     assert not re.search(r'(src|href|action)="(https?:)?//', page)  # nothing from elsewhere
@@ -171,6 +177,10 @@ def test_game_page(client: TestClient) -> None:
     assert "teams.home.season.wins" in text and "market.p_home_vigfree" in text  # the payload
     for prediction in client.get("/api/games/2024_12_KC_CAR").json()["predictions"]:
         assert prediction["model_version"] in text  # model_version
+    doc = client.get("/api/slates/2024-11-24").json()
+    game, play = next((g, p) for g in doc["games"] for p in g["predictions"] if p["play"])
+    played = client.get(f"/games/{game['game_id']}").text  # the play and its stake
+    assert f"<td>{play['play']}</td><td>{play['stake'] * 100:.1f}% of bankroll</td>" in played
     run_id = client.get("/api/games/2024_12_KC_CAR").json()["run_id"]
     assert f'href="/runs/{run_id}"' in text
     assert client.get("/games/1999_01_XX_YY").status_code == 404

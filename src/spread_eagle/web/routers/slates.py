@@ -44,6 +44,7 @@ def card(game: dict[str, Any], detail: dict[str, Any] | None, league: League) ->
                 "p_home_cover": views.pct(p["p_home_cover"]),
                 "p_over": views.pct(p["p_over"]),
                 "edge_text": "-" if p["edge"] is None else f"{p['edge'] * 100:+.1f}%",
+                "stake_text": views.stake(p.get("stake")),  # absent from early publications
             }
             for p in game["predictions"]
         ],
