@@ -344,6 +344,19 @@ def test_cached_answers_last_until_a_new_publication_lands(
 
 
 @duckdb_only
+def test_a_cached_page_links_a_backtest_report_once_it_exists(
+    published: Settings, tmp_path: Path
+) -> None:
+    settings = copy_duckdb(published, tmp_path)
+    paths = ("/slates/2024-11-24", "/slates/2024-11-24?league=nfl", "/runs")
+    with TestClient(create_app(settings)) as client:
+        assert not any('href="/backtest"' in client.get(path).text for path in paths)
+        settings.backtest_dir.mkdir()
+        (settings.backtest_dir / "metrics.json").write_text("{}")
+        assert all('href="/backtest"' in client.get(path).text for path in paths)
+
+
+@duckdb_only
 def test_no_stale_slate_under_load_while_a_publication_lands(
     published: Settings, tmp_path: Path
 ) -> None:

@@ -64,14 +64,23 @@ class Web:
         except UnknownLeagueError as exc:
             raise WebError(HTTPStatus.BAD_REQUEST, str(exc)) from None
 
+    def backtest_link(self) -> bool:
+        """Whether the header links the backtest page; noted as a read, since a cached page
+        depends on it."""
+        return observe_file(self.settings.backtest_dir / "metrics.json") is not None
+
     def render(self, template: str, **context: Any) -> str:
-        # observed: the header's backtest link is part of what a cached page depends on
-        backtest = observe_file(self.settings.backtest_dir / "metrics.json") is not None
-        return self.env.get_template(template).render(backtest=backtest, **context)
+        return self.env.get_template(template).render(backtest=self.backtest_link(), **context)
 
     def page(self, key: tuple[Any, ...], build: Any) -> HTMLResponse:
         """A rendered page from the cache; `key` carries the published documents' identities,
-        so a new publication is a new key and a stale page is never served."""
+        so a new publication is a new key and a stale page is never served.
+
+        On DuckDB the response cache in front of the app keeps pages, and it must see every file
+        a page is built from, so the page is built each time it is asked for here."""
+        if isinstance(self.reader, SidecarReader):
+            return HTMLResponse(build())
+        key = (*key, self.backtest_link())
         html = self._pages.get(key)
         if html is None:
             html = build()
