@@ -88,13 +88,17 @@ def published(
             timeout=900,
         )
         assert done.returncode == 0, done.stdout + done.stderr
+        if name is not None:  # a pristine copy no one connects to, for tests that write
+            with psycopg.connect(base, autocommit=True) as admin:
+                admin.execute(f'create database "{name}_tpl" template "{name}"')
         yield settings
     finally:
         if name is not None:
             base = _pg_base(request.config)
             assert base is not None
             with psycopg.connect(base, autocommit=True) as admin:
-                admin.execute(f'drop database if exists "{name}" with (force)')
+                for db in (name, f"{name}_tpl"):
+                    admin.execute(f'drop database if exists "{db}" with (force)')
 
 
 @pytest.fixture(scope="session")
@@ -112,6 +116,29 @@ def copy_duckdb(settings: Settings, tmp_path: Path) -> Settings:
     assert folder is not None
     shutil.copytree(folder, tmp_path / "warehouse.duckdb.published")
     return make_settings(tmp_path, f"duckdb:///{target}", backtest_dir=tmp_path / "no_backtest")
+
+
+@pytest.fixture
+def writable(
+    published: Settings, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Settings]:
+    """The session's warehouse copied for a test that writes: the DuckDB file and its published
+    files, or a PostgreSQL database made from the session's pristine template."""
+    if sidecar_dir(published.database_url) is not None:
+        yield copy_duckdb(published, tmp_path)
+        return
+    base = _pg_base(request.config)
+    assert base is not None
+    source = published.database_url.rpartition("/")[2]
+    name = f"se_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f'create database "{name}" template "{source}_tpl"')
+    try:
+        url = f"{base.rpartition('/')[0]}/{name}"
+        yield make_settings(tmp_path, url, backtest_dir=tmp_path / "no_backtest")
+    finally:
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute(f'drop database if exists "{name}" with (force)')
 
 
 def _evil(card: dict[str, Any]) -> dict[str, Any]:

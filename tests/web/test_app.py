@@ -10,6 +10,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +24,18 @@ from typer.testing import CliRunner
 
 from spread_eagle.cli import app as cli
 from spread_eagle.config import Settings
-from spread_eagle.publish.documents import sidecar_dir
-from spread_eagle.warehouse import connect, duckdb_path
+from spread_eagle.leagues import load_league
+from spread_eagle.publish.documents import export_runs, sidecar_dir
+from spread_eagle.run import ledger
+from spread_eagle.run.context import RunContext
+from spread_eagle.warehouse import Warehouse, connect, duckdb_path
 from spread_eagle.web.app import create_app
 from tests.conftest import make_settings
 from tests.web.conftest import (
     EVIL_DAY,
     EVIL_TEAM,
     EVIL_TLDR,
+    MONDAY,
     SUNDAY,
     LiveServer,
     copy_duckdb,
@@ -308,14 +314,13 @@ def test_a_new_publication_replaces_the_cached_one(published: Settings, tmp_path
         assert "A re-run&#39;s TL;DR." in client.get("/slates/2024-11-24").text
 
 
-@duckdb_only
 def test_cached_answers_last_until_a_new_publication_lands(
-    published: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    writable: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A repeated GET is answered from the response cache without asking the reader again; the
     request right after a publication lands is built from it, and the API slate is still byte
     for byte what `slate --json` prints."""
-    settings = copy_duckdb(published, tmp_path)
+    settings = writable
     app = create_app(settings)
     asked: list[str] = []
     reader = app.state.web.reader
@@ -343,11 +348,8 @@ def test_cached_answers_last_until_a_new_publication_lands(
         assert len(asked) > count  # ...but it was checked against the new files, not assumed
 
 
-@duckdb_only
-def test_a_cached_page_links_a_backtest_report_once_it_exists(
-    published: Settings, tmp_path: Path
-) -> None:
-    settings = copy_duckdb(published, tmp_path)
+def test_a_cached_page_links_a_backtest_report_once_it_exists(writable: Settings) -> None:
+    settings = writable
     paths = ("/slates/2024-11-24", "/slates/2024-11-24?league=nfl", "/runs")
     with TestClient(create_app(settings)) as client:
         assert not any('href="/backtest"' in client.get(path).text for path in paths)
@@ -356,13 +358,10 @@ def test_a_cached_page_links_a_backtest_report_once_it_exists(
         assert all('href="/backtest"' in client.get(path).text for path in paths)
 
 
-@duckdb_only
-def test_no_stale_slate_under_load_while_a_publication_lands(
-    published: Settings, tmp_path: Path
-) -> None:
-    """uvicorn under concurrent keep-alive load: every request sent after the publication's
-    export returned is answered with the new slate."""
-    settings = copy_duckdb(published, tmp_path)
+def test_no_stale_slate_under_load_while_a_publication_lands(writable: Settings) -> None:
+    """uvicorn under concurrent keep-alive load: every request sent after the publication
+    returned (its commit, and on DuckDB its export) is answered with the new slate."""
+    settings = writable
     seen: list[tuple[float, str]] = []  # (sent at, run id answered)
     stop = threading.Event()
 
@@ -376,7 +375,10 @@ def test_no_stale_slate_under_load_while_a_publication_lands(
         workers = [threading.Thread(target=hammer, args=(url,)) for _ in range(4)]
         for worker in workers:
             worker.start()
-        time.sleep(0.3)
+        deadline = time.monotonic() + 20
+        while len(seen) < 20:  # serving, and each client answered (PostgreSQL warms its pool)
+            assert time.monotonic() < deadline and all(w.is_alive() for w in workers)
+            time.sleep(0.05)
         old = seen[-1][1]
         republish(settings, SUNDAY, "rerun-2", "Published while serving.")
         landed = time.monotonic()
@@ -386,6 +388,50 @@ def test_no_stale_slate_under_load_while_a_publication_lands(
             worker.join(timeout=10)
     after = [run_id for sent, run_id in seen if sent > landed]
     assert old != "rerun-2" and after and set(after) == {"rerun-2"}
+
+
+def test_a_new_run_is_seen_right_after_it_lands(
+    writable: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runs pages are cached until the ledger changes: a new run, a step skipped (an update
+    that stamps no time) and the run's end are each seen by the next request."""
+    settings, run_id = writable, "ui-cache-new-run"
+    app = create_app(settings)
+    asked: list[str] = []
+    real = app.state.web.reader.runs
+    monkeypatch.setattr(app.state.web.reader, "runs", lambda: asked.append("runs") or real())
+
+    def write(change: Callable[[Warehouse], None]) -> None:
+        with connect(settings.database_url) as wh:
+            change(wh)
+            folder = sidecar_dir(settings.database_url)
+            if folder is not None:  # DuckDB: the runs snapshot, as a run writes it
+                export_runs(wh, folder)
+
+    def start(wh: Warehouse) -> None:
+        league = load_league("nfl", settings.leagues_dir)
+        ctx = RunContext(run_id, league, MONDAY, datetime(2024, 11, 25, 12), settings, wh)
+        ledger.start_run(ctx, ["ingest_slate", "transform"], None, "run-daily --date 2024-11-25")
+
+    with TestClient(app) as client:
+        first = {path: client.get(path).text for path in ("/api/runs", "/runs")}
+        count = len(asked)
+        assert {path: client.get(path).text for path in first} == first
+        assert len(asked) == count  # cached
+
+        write(start)
+        runs = client.get("/api/runs").json()
+        assert runs[0]["run_id"] == run_id and runs[0]["status"] == "running"
+        assert run_id in client.get("/runs").text and run_id not in first["/runs"]
+
+        write(lambda wh: ledger.step_skipped(wh, run_id, "ingest_slate", "nothing new to fetch"))
+        steps = client.get(f"/api/runs/{run_id}").json()["steps"]
+        assert (steps[0]["status"], steps[0]["detail"]) == ("skipped", "nothing new to fetch")
+        assert "nothing new to fetch" in client.get(f"/runs/{run_id}").text
+
+        write(lambda wh: ledger.finish_run(wh, run_id, "failed", "stopped by the test"))
+        assert client.get("/api/runs").json()[0]["status"] == "failed"
+        assert "stopped by the test" in client.get(f"/runs/{run_id}").text
 
 
 HOLDER = """

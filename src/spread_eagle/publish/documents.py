@@ -586,6 +586,27 @@ class WarehouseReader:
             except psycopg.errors.UndefinedTable:
                 return []
 
+    def version(self, tables: tuple[str, ...]) -> tuple[Any, ...] | None:
+        """Each table's row count and the sum of its rows' `xmin` (the id of the transaction
+        that wrote each row version), in ONE statement; None when it cannot be read.
+
+        Any committed insert, update or delete changes it: a write leaves row versions stamped
+        with its own transaction id, newer than every id it replaces (so with the count
+        unchanged the sum grows), whichever columns it touches and whatever clock its writer
+        had. The response cache compares it with the one a response was built after."""
+        import psycopg
+
+        stamps = ", ".join(
+            f"(select count(*) from {t}) as n{i}, (select sum(xmin::text::bigint) from {t}) as x{i}"
+            for i, t in enumerate(tables)
+        )
+        try:
+            with self._connection() as wh:
+                rows = wh.query(f"select {stamps}")
+        except (psycopg.Error, WarehouseError):  # down, or never migrated: nothing is cached
+            return None
+        return tuple(rows[0].values())
+
     def health(self) -> dict[str, str]:
         with self._connection() as wh:
             wh.scalar("select 1")

@@ -22,7 +22,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spread_eagle import __version__
 from spread_eagle.config import Settings
-from spread_eagle.publish.documents import PublishedReader, SidecarReader, reader_for
+from spread_eagle.publish.documents import (
+    PublishedReader,
+    SidecarReader,
+    WarehouseReader,
+    reader_for,
+)
 from spread_eagle.warehouse import WarehouseError
 from spread_eagle.web.cache import ResponseCache
 from spread_eagle.web.routers import api, backtest, docs, games, runs, slates
@@ -88,8 +93,12 @@ def create_app(settings: Settings, reader: PublishedReader | None = None) -> Fas
     )
     app.state.web = Web(settings, reader or reader_for(settings.database_url))
     app.add_middleware(SecurityHeaders)
-    if isinstance(app.state.web.reader, SidecarReader):  # its reads are noted, so checkable
-        app.add_middleware(ResponseCache)  # added last: outermost
+    # Added last: outermost. On DuckDB its entries are checked by the files they were read
+    # from (the sidecar reader notes each read); on PostgreSQL by one version query.
+    if isinstance(app.state.web.reader, SidecarReader):
+        app.add_middleware(ResponseCache)
+    elif isinstance(app.state.web.reader, WarehouseReader):
+        app.add_middleware(ResponseCache, version=app.state.web.reader.version)
     static = resources.files("spread_eagle.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     for module in (api, slates, games, runs, backtest, docs):

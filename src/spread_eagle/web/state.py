@@ -1,9 +1,8 @@
 """What every request handler is handed: settings, the published-document reader, the template
-environment and the rendered-page cache; and the one error type handlers raise."""
+environment; and the one error type handlers raise."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,7 +19,6 @@ from spread_eagle.config import Settings
 from spread_eagle.leagues import League, UnknownLeagueError, load_league
 from spread_eagle.publish.documents import PublishedReader, SidecarReader, observe_file
 
-PAGE_CACHE_SIZE = 512
 T = TypeVar("T")
 
 
@@ -47,8 +45,6 @@ class Web:
     settings: Settings
     reader: PublishedReader
     env: Environment = field(default_factory=template_env)
-    _pages: dict[tuple[Any, ...], str] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a read on the event loop when it cannot block (stat and cached files), in the
@@ -72,23 +68,11 @@ class Web:
     def render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(backtest=self.backtest_link(), **context)
 
-    def page(self, key: tuple[Any, ...], build: Any) -> HTMLResponse:
-        """A rendered page from the cache; `key` carries the published documents' identities,
-        so a new publication is a new key and a stale page is never served.
-
-        On DuckDB the response cache in front of the app keeps pages, and it must see every file
-        a page is built from, so the page is built each time it is asked for here."""
-        if isinstance(self.reader, SidecarReader):
-            return HTMLResponse(build())
-        key = (*key, self.backtest_link())
-        html = self._pages.get(key)
-        if html is None:
-            html = build()
-            with self._lock:
-                if len(self._pages) >= PAGE_CACHE_SIZE:
-                    self._pages.clear()
-                self._pages[key] = html
-        return HTMLResponse(html)
+    def page(self, build: Callable[[], str]) -> HTMLResponse:
+        """A rendered page. Pages are kept by the response cache in front of the app
+        (`web/cache.py`), which must see everything a page is built from, so it is built each
+        time it is asked for here."""
+        return HTMLResponse(build())
 
 
 async def get_web(request: Request) -> Web:  # async: FastAPI runs a sync dependency in a thread

@@ -60,7 +60,7 @@ def _neighbours(dates: list[str], day: str) -> tuple[str | None, str | None]:
 
 
 def slate_page(web: Web, league: League, day: date | None) -> Response:
-    version, index = web.reader.index(league.league)
+    _, index = web.reader.index(league.league)
     dates = sorted(s["date"] for s in index)
     if day is None and not dates:
         html = web.render("slates.html", league=league.league, slates=[], title="Slates")
@@ -103,7 +103,7 @@ def slate_page(web: Web, league: League, day: date | None) -> Response:
             title=f"{league.league.upper()} slate {slate.doc['date']}",
         )
 
-    return web.page(("slate", league.league, day, slate.version, version), build)
+    return web.page(build)
 
 
 @router.get("/")
