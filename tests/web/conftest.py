@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,7 @@ EVIL_TLDR = '<script>alert("tldr")</script><img src=x onerror="alert(\'tldr\')">
 EVIL_TEAM = "<img src=x onerror=alert('team')>"
 EVIL_DAY = date(2030, 1, 6)
 
+HISTORY_FILES = ("SPREAD_EAGLE_GAMES_FILE", "SPREAD_EAGLE_LINES_FILE")
 PIPELINE = """
 import sys
 from datetime import date
@@ -83,6 +85,9 @@ def published(
         # keep the DuckDB file open and hide whether the server itself ever opens it.
         done = subprocess.run(
             [sys.executable, "-c", PIPELINE, url, str(tmp / "logs"), str(SUNDAY), str(MONDAY)],
+            # the whole bundled history (not the tests' cut of it), so the models have the
+            # record that earns plays, and the cards show them
+            env={k: v for k, v in os.environ.items() if k not in HISTORY_FILES},
             capture_output=True,
             text=True,
             timeout=900,
