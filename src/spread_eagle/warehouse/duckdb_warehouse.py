@@ -52,6 +52,7 @@ class DuckDBWarehouse(Warehouse):
         self.read_only = read_only
         self.verify_schema = verify_schema
         self._conn: duckdb.DuckDBPyConnection | None = None
+        self._types: dict[str, dict[str, str]] = {}  # table -> column -> type, for bulk inserts
 
     @property
     def conn(self) -> duckdb.DuckDBPyConnection:
@@ -108,14 +109,7 @@ class DuckDBWarehouse(Warehouse):
             return len(rows)
         # DuckDB's executemany is slow for thousands of rows; its JSON reader is not (and, unlike
         # CSV, JSON keeps nulls, quotes and newlines in text unambiguous).
-        types = {
-            r["column_name"]: r["data_type"]
-            for r in self.query(
-                "select column_name, data_type from information_schema.columns"
-                " where table_schema || '.' || table_name = ?",
-                (table,),
-            )
-        }
+        types = self._column_types(table)
         with tempfile.NamedTemporaryFile(
             "w", suffix=".ndjson", delete=False, encoding="utf-8"
         ) as handle:
@@ -135,6 +129,28 @@ class DuckDBWarehouse(Warehouse):
         finally:
             os.unlink(handle.name)
         return len(rows)
+
+    def _column_types(self, table: str) -> dict[str, str]:
+        """A table's column types, read once per connection (a backfill inserts thousands of
+        times into the same few tables); forgotten when the connection closes or migrates."""
+        if table not in self._types:
+            self._types[table] = {
+                r["column_name"]: r["data_type"]
+                for r in self.query(
+                    "select column_name, data_type from information_schema.columns"
+                    " where table_schema || '.' || table_name = ?",
+                    (table,),
+                )
+            }
+        return self._types[table]
+
+    def close(self) -> None:
+        self._types.clear()
+        super().close()
+
+    def migrate(self) -> list[int]:
+        self._types.clear()
+        return super().migrate()
 
     @contextlib.contextmanager
     def _outermost_transaction(self) -> Iterator[None]:
