@@ -2,9 +2,10 @@
 redacted, recorded, and stops the run (later steps skipped); `--from-step` resumes a run whose
 earlier steps succeeded under the same clock, reusing their outputs.
 
-`run-daily`, `ingest` and `--from-step` run through `run_steps`; backfill batches the same
-`execute_step` and `fail_run`. A RunReport with status "succeeded" means valid and published (or,
-for `ingest`, ingested); anything else carries the failing step and error.
+`run-daily`, `ingest` and `--from-step` run through `run_steps`; backfill runs each step over its
+chunk of runs through the same `execute_batch` (`execute_step` is it for one run) and `fail_run`.
+A RunReport with status "succeeded" means valid and published (or, for `ingest`, ingested);
+anything else carries the failing step and error.
 """
 
 from __future__ import annotations
@@ -232,9 +233,7 @@ def _record_partial(
                 wh, name, [(c.run_id, o) for c, o in zip(ctxs, done, strict=False)]
             )
             ledger.steps_pending(wh, [c.run_id for c in rest], name)
-    except (
-        Exception
-    ) as exc:  # the connection may be the failure: fail_run records through a fresh one
+    except Exception as exc:  # the connection may be the failure (fail_run opens a fresh one)
         log.warning("could not record the rest of the batch's %s step: %s", name, exc)
 
 
