@@ -353,8 +353,9 @@ def backfill(
     league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
 ) -> None:
     """Rebuild history for every date with games between --start and --end: raw for every date
-    (oldest first), then one dbt build, then models and content date by date, then one UI build
-    and each date's atomic publish. Each date is a run in the ledger; stops at the first failure."""
+    (oldest first), then one dbt build, then models and content step by step over chunks of
+    dates, then one UI build and each date's atomic publish. Each date is a run in the ledger;
+    stops at the first failure."""
     from spread_eagle.pipeline.backfill import backfill as run_backfill
 
     settings = _settings()

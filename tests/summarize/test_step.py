@@ -17,7 +17,7 @@ from spread_eagle.publish.slate import read_slate
 from spread_eagle.run import RunContext
 from spread_eagle.summarize.context import PAYLOAD_VERSION
 from spread_eagle.summarize.grounding import check_grounding
-from spread_eagle.summarize.step import SummarizeError, summarize
+from spread_eagle.summarize.step import SummarizeError, summarize, summarize_batch
 from spread_eagle.warehouse import connect
 from tests.conftest import make_settings
 from tests.ingest.conftest import season_games_file
@@ -239,3 +239,35 @@ def test_context_command_prints_the_stored_payload(
     payload = json.loads(result.output)
     assert payload["payload_version"] == PAYLOAD_VERSION and payload["game"]["home_team"] == "CAR"
     assert payload["market"]["spread"]["current"] == 11.0
+
+
+def test_a_batch_summarizes_each_run_as_alone_up_to_the_first_that_fails(
+    built: tuple[Path, str], tmp_path: Path
+) -> None:
+    """A backfill summarizes its runs together (`summarize_batch`: one read, one write): each run
+    gets the TL;DRs it would get alone; the first run that cannot be summarized stops the batch,
+    after the runs before it are written."""
+    ctx, s = _ctx(built, tmp_path)
+    columns = "game_id, provider, tldr_text, context_json, context_hash, is_grounded"
+    with ctx.warehouse as wh:
+        summarize(ctx)
+        alone = wh.query(
+            f"select {columns} from outputs.game_tldr where run_id = ? order by game_id",
+            (ctx.run_id,),
+        )
+        twin = RunContext.new(s, wh, NFL, SUNDAY)  # the same date's predictions, another run
+        wh.copy_run_rows("outputs.game_prediction", ctx.run_id, twin.run_id)
+        empty = RunContext.new(s, wh, NFL, SUNDAY)  # no predictions: cannot be summarized
+        outcomes = []
+        with pytest.raises(SummarizeError, match=f"run {empty.run_id} has no prediction"):
+            for outcome in summarize_batch([twin, ctx, empty]):
+                outcomes.append(outcome)
+        rows = {
+            run: wh.query(
+                f"select {columns} from outputs.game_tldr where run_id = ? order by game_id",
+                (run,),
+            )
+            for run in (twin.run_id, ctx.run_id, empty.run_id)
+        }
+    assert [o.counts["tldrs"] for o in outcomes] == [11, 11]
+    assert rows == {twin.run_id: alone, ctx.run_id: alone, empty.run_id: []}

@@ -4,12 +4,18 @@ comes from the stored schedule as of the clock, outputs count only under the che
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from spread_eagle.validate.checks import REQUIRED_FEATURES, CheckResult, Scope, run_checks
+from spread_eagle.validate.checks import (
+    REQUIRED_FEATURES,
+    CheckResult,
+    Scope,
+    run_checks,
+    run_checks_of,
+)
 from spread_eagle.warehouse import Warehouse, connect
 
 DAY = date(2024, 11, 24)
@@ -49,7 +55,11 @@ def wh(tmp_path: Path) -> Iterator[Warehouse]:
 
 
 def _schedule(
-    wh: Warehouse, run_id: str, as_of: datetime, games: list[tuple[str, str, str]]
+    wh: Warehouse,
+    run_id: str,
+    as_of: datetime,
+    games: list[tuple[str, str, str]],
+    day: date = DAY,
 ) -> None:
     wh.insert_all(
         "ops.run",
@@ -57,7 +67,7 @@ def _schedule(
             {
                 "run_id": run_id,
                 "league": "nfl",
-                "run_date": DAY,
+                "run_date": day,
                 "as_of": as_of,
                 "env": "test",
                 "status": "succeeded",
@@ -72,7 +82,7 @@ def _schedule(
             {
                 "run_id": run_id,
                 "league": "nfl",
-                "run_date": DAY,
+                "run_date": day,
                 "source": "replay",
                 "as_of": as_of,
                 "games": len(games),
@@ -86,7 +96,7 @@ def _schedule(
             {
                 "run_id": run_id,
                 "league": "nfl",
-                "run_date": DAY,
+                "run_date": day,
                 "source": "replay",
                 "home_team": h,
                 "away_team": a,
@@ -97,7 +107,9 @@ def _schedule(
     )
 
 
-def _complete(wh: Warehouse, run_id: str, games: list[tuple[str, str, str]]) -> None:
+def _complete(
+    wh: Warehouse, run_id: str, games: list[tuple[str, str, str]], day: date = DAY
+) -> None:
     """Facts, snapshots, features and this run's outputs for every game."""
     for game_id, home, away in games:
         wh.insert_all(
@@ -106,7 +118,7 @@ def _complete(wh: Warehouse, run_id: str, games: list[tuple[str, str, str]]) -> 
                 {
                     "game_id": game_id,
                     "league_id": "nfl",
-                    "game_date": DAY,
+                    "game_date": day,
                     "home_team_id": home,
                     "away_team_id": away,
                 }
@@ -118,7 +130,7 @@ def _complete(wh: Warehouse, run_id: str, games: list[tuple[str, str, str]]) -> 
         )
         features = {c: "x" for c in REQUIRED_FEATURES}
         features.update(
-            game_id=game_id, league_id="nfl", game_date=DAY, home_team_id=home, away_team_id=away
+            game_id=game_id, league_id="nfl", game_date=day, home_team_id=home, away_team_id=away
         )
         wh.insert_all("features.feat__game", [features])
         wh.insert_all(
@@ -127,7 +139,7 @@ def _complete(wh: Warehouse, run_id: str, games: list[tuple[str, str, str]]) -> 
                 {
                     "run_id": run_id,
                     "league": "nfl",
-                    "run_date": DAY,
+                    "run_date": day,
                     "game_id": game_id,
                     "model": "m",
                     "model_version": "m-1",
@@ -144,7 +156,7 @@ def _complete(wh: Warehouse, run_id: str, games: list[tuple[str, str, str]]) -> 
                 {
                     "run_id": run_id,
                     "league": "nfl",
-                    "run_date": DAY,
+                    "run_date": day,
                     "game_id": game_id,
                     "provider": "offline",
                     "tldr_text": "text",
@@ -235,3 +247,29 @@ def test_a_quarantined_scheduled_game_fails_unless_accepted(wh: Warehouse) -> No
     )
     accepted = _checks(wh, accept=True)["schedule_records_usable"]
     assert accepted.passed and "accepted" in accepted.detail
+
+
+def test_a_batch_is_checked_from_one_read_as_each_date_alone(wh: Warehouse) -> None:
+    """A backfill checks its dates together (`run_checks_of`): each date's results are those of
+    checking it alone, whatever the other dates hold."""
+    week = timedelta(days=7)
+    _schedule(wh, "r1", CLOCK, GAMES)
+    _complete(wh, "r1", GAMES)
+    later = [("G3", "NYG", "PHI"), ("G4", "SF", "SEA")]
+    _schedule(wh, "r2", CLOCK + week, later, DAY + week)
+    _complete(wh, "r2", later[:1], DAY + week)  # one scheduled game never reached the facts
+    last = [("G5", "MIA", "BUF")]
+    _schedule(wh, "r3", CLOCK + 2 * week, last, DAY + 2 * week)
+    _complete(wh, "r0", last, DAY + 2 * week)  # another run's outputs
+    scopes = [
+        Scope(wh, "nfl", DAY + n * week, CLOCK + n * week, f"r{n + 1}", {"m": "m-1"})
+        for n in range(3)
+    ]
+    together = run_checks_of(scopes)
+    assert together == [run_checks(s) for s in scopes]
+    failed = [[r.name for r in results if not r.passed] for results in together]
+    assert failed == [
+        [],
+        ["scheduled_games_in_fct_game"],
+        ["prediction_per_game", "grounded_tldr_per_game"],
+    ]

@@ -2,17 +2,22 @@
 then models, then content — batched so dbt runs twice for the whole range instead of twice a date.
 
 Every date still gets its own run in the ledger with all seven steps, through the run loop's own
-`execute_step` and `fail_run`; the two dbt builds are shared by the batch (each run's transform and
-publish rows say so), and so is the predict steps' walk over history (`predict.step.HistoryWalk`)
-and, in the raw phase, the parse of each already-stored payload (`raw_store.reuse_parses`). Dates
-go oldest first, and the backfill stops at the first failure, since later dates build on earlier
-ones. Progress goes to an optional callback (the CLI draws it).
+`execute_step` / `execute_batch` and `fail_run`. Raw goes date by date (each date's payloads build
+on the ones before). The two dbt builds are shared by the batch (each run's transform and publish
+rows say so). The model steps and publish go step by step over chunks of dates whose run locks are
+held together, each step once for the chunk (`execute_batch`: one ledger statement for all its
+runs): predict shares one walk over history (`predict.step.HistoryWalk`), publish switches each
+date in its own transaction and exports the documents for DuckDB readers once. In the raw phase,
+each already-stored payload is parsed once (`raw_store.reuse_parses`). Dates go oldest first, and
+the backfill stops at the first failure, since later dates build on earlier ones. Progress goes to
+an optional callback (the CLI draws it).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -20,19 +25,28 @@ from spread_eagle.config import Settings
 from spread_eagle.ingest.providers.replay import game_dates
 from spread_eagle.ingest.raw_store import reuse_parses
 from spread_eagle.leagues import load_league
-from spread_eagle.pipeline.runner import execute_step, fail_run, open_run, snapshot_runs
-from spread_eagle.predict.step import HistoryWalk, predict
-from spread_eagle.publish.step import build_ui, switch
+from spread_eagle.pipeline.runner import (
+    execute_batch,
+    execute_step,
+    fail_run,
+    open_run,
+    snapshot_runs,
+)
+from spread_eagle.predict.step import HistoryWalk, predict_runs
+from spread_eagle.publish.documents import export_after_publish
+from spread_eagle.publish.step import build_ui, switch_runs
 from spread_eagle.redact import redact_text
-from spread_eagle.run import RunContext, Step, StepFailedError, StepOutcome, ledger
+from spread_eagle.run import BatchStep, RunContext, StepFailedError, StepOutcome, ledger
 from spread_eagle.run.step import Progress
+from spread_eagle.summarize.step import summarize_batch
 from spread_eagle.transform.step import transform
-from spread_eagle.validate.step import validation_gate
-from spread_eagle.warehouse import Warehouse, connect
+from spread_eagle.validate.step import validate_batch, validation_gates
+from spread_eagle.warehouse import Warehouse, connect, marks
 
 log = logging.getLogger(__name__)
 
-PER_DATE_MODEL_STEPS = ("predict", "summarize", "validate")
+# Dates whose runs take the model and publish steps together (their run locks held at once).
+CHUNK = 256
 
 
 @dataclass
@@ -57,10 +71,10 @@ def _shared(ctxs: list[RunContext], step: str, outcome: StepOutcome, owner: RunC
         dbt_status=outcome.dbt_status,
         detail=f"built once for the backfill batch by run {owner.run_id}",
     )
-    for ctx in ctxs:
-        if ctx is not owner:
-            ledger.step_started(ctx.warehouse, ctx.run_id, step)
-            ledger.step_finished(ctx.warehouse, ctx.run_id, step, shared)
+    others = [c.run_id for c in ctxs if c is not owner]
+    if others:
+        ledger.steps_started(owner.warehouse, others, step)
+        ledger.steps_finished(owner.warehouse, step, [(run_id, shared) for run_id in others])
 
 
 def _fail_others(ctxs: list[RunContext], failure: StepFailedError, owner: RunContext) -> None:
@@ -89,6 +103,10 @@ def backfill(
     return result
 
 
+def _chunks(ctxs: list[RunContext]) -> list[list[RunContext]]:
+    return [ctxs[n : n + CHUNK] for n in range(0, len(ctxs), CHUNK)]
+
+
 def _run_batch(
     settings: Settings,
     wh: Warehouse,
@@ -99,7 +117,8 @@ def _run_batch(
 ) -> None:
     league_config = load_league(league, settings.leagues_dir)
     ctxs: list[RunContext] = []
-    total, done = len(days) * 2 + 2, 0
+    chunks = -(-len(days) // CHUNK)
+    total, done = len(days) + 1 + 2 * chunks, 0
 
     def advance(label: str) -> None:
         nonlocal done
@@ -130,12 +149,11 @@ def _run_batch(
             _fail_others(ctxs, failure, owner)
             raise
         advance(f"dbt {days[0]}..{days[-1]}")
-        batch_steps = {"predict": _batch_predict(days[-1])}
-        for ctx in ctxs:  # 3. models and content, date by date
-            with wh.run_lock(ctx.lock_key):
-                for step in PER_DATE_MODEL_STEPS:
-                    execute_step(ctx, step, batch_steps.get(step))
-            advance(f"models {ctx.run_date}")
+        model_steps = _model_steps(days[-1])
+        for chunk in _chunks(ctxs):  # 3. models and content, step by step over each chunk
+            with wh.run_locks([c.lock_key for c in chunk]):
+                _run_model_steps(chunk, model_steps)
+            advance(f"models {chunk[0].run_date}..{chunk[-1].run_date}")
         try:  # 4. one build of the UI relations, then each date's gated, atomic switch
             build_ui(owner)
         except Exception as exc:
@@ -143,45 +161,106 @@ def _run_batch(
             for ctx in ctxs:
                 fail_run(ctx, "publish", error)
             raise StepFailedError("publish", ledger.FAILED, error) from exc
-        for ctx in ctxs:
-            with wh.run_lock(ctx.lock_key):
-                execute_step(ctx, "publish", _gated_switch)
-                ledger.finish_run(wh, ctx.run_id, ledger.SUCCEEDED)
-            result.published += 1
-        advance(f"publish {days[0]}..{days[-1]}")
+        for chunk in _chunks(ctxs):
+            with wh.run_locks([c.lock_key for c in chunk]):
+                try:
+                    execute_batch(chunk, "publish", _gated_switches)
+                except StepFailedError as failure:  # the dates before it did publish
+                    _published(wh, chunk[: _index(chunk, failure)], result)
+                    raise
+                _published(wh, chunk, result)
+            advance(f"publish {chunk[0].run_date}..{chunk[-1].run_date}")
     except StepFailedError as failure:
-        failed_day = next(
-            (c.run_date for c in ctxs if _status(wh, c.run_id) != ledger.RUNNING), days[0]
+        running = _running(wh, ctxs)
+        failed_day = next((c.run_date for c in ctxs if c.run_id == failure.run_id), None)
+        failed_day = failed_day or next(
+            (c.run_date for c in ctxs if c.run_id not in running), days[0]
         )
         result.failed.append((failed_day, str(failure)))
-        for ctx in ctxs:  # runs the failure left open: say why they stopped
-            if _status(wh, ctx.run_id) == ledger.RUNNING:
-                ledger.finish_run(
-                    wh, ctx.run_id, ledger.FAILED, error=f"backfill stopped: {failure}"
-                )
+        stopped = [c.run_id for c in ctxs if c.run_id in running]
+        if stopped:  # runs the failure left open: say why they stopped
+            ledger.finish_runs(wh, stopped, ledger.FAILED, error=f"backfill stopped: {failure}")
         log.error("backfill stopped: %s", failure)
-    if ctxs:  # each publish exported the runs before its own run finished: the batch's final states
+    if ctxs:  # the runs' final states, for DuckDB readers
         snapshot_runs(ctxs[-1])
 
 
-def _batch_predict(last: date) -> Step:
-    """Every date's predict step of a batch, sharing one history walk: the warehouse does not
+def _model_steps(last: date) -> dict[str, BatchStep]:
+    return {
+        "predict": _batch_predict(last),
+        "summarize": summarize_batch,
+        "validate": validate_batch,
+    }
+
+
+def _run_model_steps(chunk: list[RunContext], steps: dict[str, BatchStep]) -> None:
+    """Each model step over the chunk, in the order of a run's steps. When a date fails, the dates
+    before it still take the later steps (as each date runs its steps in turn, so the earlier
+    dates end validated), then the failure stops the backfill."""
+    live, failure = chunk, None
+    for name, step in steps.items():
+        if not live:
+            break
+        try:
+            execute_batch(live, name, step)
+        except StepFailedError as exc:
+            failure = failure or exc
+            live = live[: _index(live, exc)]
+    if failure is not None:
+        raise failure
+
+
+def _batch_predict(last: date) -> BatchStep:
+    """The predict steps of the batch's chunks, sharing one history walk: the warehouse does not
     change between them, so history is walked once instead of once a date (read by the first,
     after the batch's dbt build)."""
     shared: dict[str, HistoryWalk] = {}
 
-    def step(ctx: RunContext) -> StepOutcome:
+    def step(ctxs: list[RunContext]) -> Iterator[StepOutcome]:
         if "walk" not in shared:
-            shared["walk"] = HistoryWalk.read(ctx.warehouse, ctx.league, last)
-        return predict(ctx, shared["walk"])
+            shared["walk"] = HistoryWalk.read(ctxs[0].warehouse, ctxs[0].league, last)
+        return predict_runs(ctxs, shared["walk"])
 
     return step
 
 
-def _gated_switch(ctx: RunContext) -> StepOutcome:
-    validation_gate(ctx)
-    return switch(ctx)
+def _gated_switches(ctxs: list[RunContext]) -> Iterator[StepOutcome]:
+    """Each date's validation gate and atomic switch, for the chunk at once (one read, one
+    transaction), up to the first date that fails its gate or its switch; then the switched dates
+    are exported for DuckDB readers once."""
+    passed, invalid = validation_gates(ctxs)
+    failure: Exception | None = invalid
+    switched: list[StepOutcome] = []
+    try:
+        for outcome in switch_runs(ctxs[: len(passed)]) if passed else ():
+            switched.append(outcome)
+    except Exception as exc:  # a partial slate: the dates before it are switched
+        failure = exc
+    wh, league = ctxs[0].warehouse, ctxs[0].league.league
+    export_after_publish(wh, league, *(c.run_date for c in ctxs[: len(switched)]))
+    yield from switched
+    if failure is not None:
+        raise failure
 
 
-def _status(wh: Warehouse, run_id: str) -> str:
-    return str(wh.scalar("select status from ops.run where run_id = ?", (run_id,)))
+def _index(ctxs: list[RunContext], failure: StepFailedError) -> int:
+    """Where in `ctxs` the run that failed is (the runs before it did the step)."""
+    return next(n for n, c in enumerate(ctxs) if c.run_id == failure.run_id)
+
+
+def _published(wh: Warehouse, ctxs: list[RunContext], result: BackfillResult) -> None:
+    if ctxs:
+        ledger.finish_runs(wh, [c.run_id for c in ctxs], ledger.SUCCEEDED)
+        result.published += len(ctxs)
+
+
+def _running(wh: Warehouse, ctxs: list[RunContext]) -> set[str]:
+    """The runs of the batch still running (one read)."""
+    ids = [c.run_id for c in ctxs]
+    return {
+        r["run_id"]
+        for r in wh.query(
+            f"select run_id from ops.run where status = ? and run_id in ({marks(ids)})",
+            (ledger.RUNNING, *ids),
+        )
+    }

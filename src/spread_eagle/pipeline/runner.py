@@ -2,9 +2,10 @@
 redacted, recorded, and stops the run (later steps skipped); `--from-step` resumes a run whose
 earlier steps succeeded under the same clock, reusing their outputs.
 
-`run-daily`, `ingest` and `--from-step` run through `run_steps`; backfill batches the same
-`execute_step` and `fail_run`. A RunReport with status "succeeded" means valid and published (or,
-for `ingest`, ingested); anything else carries the failing step and error.
+`run-daily`, `ingest` and `--from-step` run through `run_steps`; backfill runs each step over its
+chunk of runs through the same `execute_batch` (`execute_step` is it for one run) and `fail_run`.
+A RunReport with status "succeeded" means valid and published (or, for `ingest`, ingested);
+anything else carries the failing step and error.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from spread_eagle.pipeline.steps import INGEST_STEPS, STEP_NAMES, STEP_OUTPUTS, 
 from spread_eagle.publish.documents import export_runs_quietly
 from spread_eagle.redact import redact_text
 from spread_eagle.run import (
+    BatchStep,
     RunContext,
     RunInvalidError,
     Step,
     StepFailedError,
     StepOutcome,
     ledger,
+    per_run,
     run_lock_key,
     signals,
 )
@@ -169,43 +172,95 @@ def execute_step(
     step: Step | None = None,
     steps: list[str] | None = None,
 ) -> StepOutcome:
-    """Run one step under the ledger. On failure: record it (secrets redacted), mark the run failed
-    (or invalid), skip the later steps, tell the person what to re-run, raise StepFailedError.
+    """Run one step of one run under the ledger (`execute_batch` of that one run)."""
+    return execute_batch([ctx], name, per_run(step or STEPS[name]), steps)[0]
 
-    A signal (SIGTERM, SIGINT: `run.signals`) or another BaseException is recorded the same way,
-    naming the step, then re-raised. Before the step the run checks it still holds its lock."""
-    with log_context(run_id=ctx.run_id, step=name):
+
+def execute_batch(
+    ctxs: list[RunContext],
+    name: str,
+    step: BatchStep,
+    steps: list[str] | None = None,
+) -> list[StepOutcome]:
+    """Run one step for every run of `ctxs` (one run, or a backfill's batch, oldest first) under
+    the ledger: the ledger rows of the whole batch are written in one statement each.
+
+    On failure (the batch step raised for the first run it could not complete): the runs before it
+    are recorded as done, the failure is recorded on that run (secrets redacted; the run marked
+    failed or invalid, its later steps skipped, the person told what to re-run), the runs after it
+    go back to pending, and StepFailedError is raised. A signal (SIGTERM, SIGINT: `run.signals`)
+    or another BaseException is recorded the same way, naming the step, then re-raised. Before the
+    step every run checks it still holds its lock."""
+    wh = ctxs[0].warehouse
+    outcomes: list[StepOutcome] = []
+    with log_context(run_id=ctxs[0].run_id if len(ctxs) == 1 else None, step=name):
         started = time.perf_counter()
         try:
             signals.raise_if_interrupted()
-            log.debug("step %s started", name)
-            ledger.step_started(ctx.warehouse, ctx.run_id, name)
-            ctx.warehouse.check_run_lock(ctx.lock_key)
-            outcome = (step or STEPS[name])(ctx)
+            log.debug("step %s started", name)  # tests wait for this line in the log
+            ledger.steps_started(wh, [c.run_id for c in ctxs], name)
+            for ctx in ctxs:
+                wh.check_run_lock(ctx.lock_key)
+            for outcome in step(ctxs):
+                outcomes.append(outcome)
             with signals.critical():
-                ledger.step_finished(ctx.warehouse, ctx.run_id, name, outcome)
+                ledger.steps_finished(
+                    wh, name, [(c.run_id, o) for c, o in zip(ctxs, outcomes, strict=True)]
+                )
         except BaseException as exc:  # fail fast: every failure is recorded, then the run stops
-            error = _failure_text(ctx, name, exc)
-            status = ledger.INVALID if isinstance(exc, RunInvalidError) else ledger.FAILED
-            failure = fail_run(ctx, name, error, status, steps)
-            exc.recorded = True  # type: ignore[attr-defined]
-            log.error("step %s failed: %s", name, error)
-            log.error(
-                "nothing was published; the previous slate (if any) is unchanged. Fix the cause, "
-                "then: spread-eagle run-daily --resume %s",
-                ctx.run_id,
-            )
-            log.debug("traceback of the failure", exc_info=exc)
-            if isinstance(exc, Exception):
-                raise failure from exc
-            interrupt = signals.as_interrupt(exc)
-            if interrupt is not None:
-                interrupt.run_id, interrupt.step, interrupt.recorded = ctx.run_id, name, True
-                if interrupt is not exc:
-                    raise interrupt from exc
-            raise
+            # the run the step failed for: the first without an outcome (the first, when writing
+            # the batch's ledger rows failed)
+            failed = len(outcomes) if len(outcomes) < len(ctxs) else 0
+            _record_partial(ctxs, name, outcomes[:failed], ctxs[failed + 1 :])
+            to_raise = _step_failed(ctxs[failed], name, exc, steps)
+            if to_raise is exc:
+                raise
+            raise to_raise from exc
         log.debug("step %s done in %.2fs", name, time.perf_counter() - started)
-        return outcome
+        return outcomes
+
+
+def _record_partial(
+    ctxs: list[RunContext], name: str, done: list[StepOutcome], rest: list[RunContext]
+) -> None:
+    """A batch stopped part way: the runs before the failed one did the step, the rest did not."""
+    if not done and not rest:
+        return
+    wh = ctxs[0].warehouse
+    try:
+        with signals.critical(), wh.transaction():
+            ledger.steps_finished(
+                wh, name, [(c.run_id, o) for c, o in zip(ctxs, done, strict=False)]
+            )
+            ledger.steps_pending(wh, [c.run_id for c in rest], name)
+    except Exception as exc:  # the connection may be the failure (fail_run opens a fresh one)
+        log.warning("could not record the rest of the batch's %s step: %s", name, exc)
+
+
+def _step_failed(
+    ctx: RunContext, name: str, exc: BaseException, steps: list[str] | None
+) -> BaseException:
+    """Record `exc` as the failure of `ctx`'s step `name`; the exception for the caller to raise."""
+    with log_context(run_id=ctx.run_id, step=name):
+        error = _failure_text(ctx, name, exc)
+        status = ledger.INVALID if isinstance(exc, RunInvalidError) else ledger.FAILED
+        failure = fail_run(ctx, name, error, status, steps)
+        failure.run_id = ctx.run_id
+        exc.recorded = True  # type: ignore[attr-defined]
+        log.error("step %s failed: %s", name, error)
+        log.error(
+            "nothing was published; the previous slate (if any) is unchanged. Fix the cause, "
+            "then: spread-eagle run-daily --resume %s",
+            ctx.run_id,
+        )
+        log.debug("traceback of the failure", exc_info=exc)
+    if isinstance(exc, Exception):
+        return failure
+    interrupt = signals.as_interrupt(exc)
+    if interrupt is not None:
+        interrupt.run_id, interrupt.step, interrupt.recorded = ctx.run_id, name, True
+        return interrupt
+    return exc
 
 
 def reuse_step(ctx: RunContext, name: str) -> None:

@@ -14,17 +14,19 @@ from __future__ import annotations
 import bisect
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from spread_eagle.leagues import League
+from spread_eagle.logging import log_context
 from spread_eagle.predict.engine import Engine, Forecast, GameRecord, ModelForecast
 from spread_eagle.predict.ratings import GameInput
 from spread_eagle.predict.registry import configured_versions, register
 from spread_eagle.run import RunContext, StepOutcome
-from spread_eagle.warehouse import Warehouse
-from spread_eagle.warehouse.relations import best_prices, game_features, model_history
+from spread_eagle.run.step import until_failure
+from spread_eagle.warehouse import Warehouse, marks
+from spread_eagle.warehouse.relations import best_prices_on, game_features_on, model_history
 
 log = logging.getLogger(__name__)
 
@@ -136,43 +138,67 @@ class HistoryWalk:
         return self._engine.fork().walk(today), end
 
 
-def predict(ctx: RunContext, walk: HistoryWalk | None = None) -> StepOutcome:
-    """Forecast the date's games; `walk` is a backfill batch's shared walk (else one is read)."""
-    wh, league = ctx.warehouse, ctx.league.league
-    versions = configured_versions(ctx.settings.models, ctx.league)
-    features = game_features(wh, league, ctx.run_date)
-    prices = {r["game_id"]: r for r in best_prices(wh, league, ctx.run_date)}
-    today = [today_record(r, prices.get(r["game_id"])) for r in features]
-    walk = walk or HistoryWalk.read(wh, ctx.league, ctx.run_date)
-    forecasts, history = walk.forecast(ctx.run_date, today)
-    register(wh, ctx.league, list(versions))
-    now = datetime.now(UTC)
-    rows = [
-        {
-            "run_id": ctx.run_id,
-            "league": league,
-            "run_date": ctx.run_date,
-            "game_id": f.record.game.game_id,
-            **prediction_row(f.models[name], version),
-            "predicted_at": now,
-        }
-        for f in forecasts
-        for name, version in versions.items()
-    ]
-    with wh.transaction():
-        for name in versions:
-            wh.replace(
-                "outputs.game_prediction",
-                {"run_id": ctx.run_id, "model": name},
-                [r for r in rows if r["model"] == name],
+def predict(ctx: RunContext) -> StepOutcome:
+    """Forecast the date's games from a walk of the history before it."""
+    return next(predict_runs([ctx], HistoryWalk.read(ctx.warehouse, ctx.league, ctx.run_date)))
+
+
+def predict_runs(ctxs: list[RunContext], walk: HistoryWalk) -> Iterator[StepOutcome]:
+    """Forecast the dates of many runs (oldest first; a backfill's batch) from one walk: one read
+    of their features and prices, one transaction for their rows. Yields each run's outcome; raises
+    for the first run whose date cannot be forecast (the runs after it are not)."""
+    wh, league = ctxs[0].warehouse, ctxs[0].league.league
+    versions = configured_versions(ctxs[0].settings.models, ctxs[0].league)
+    days = [c.run_date for c in ctxs]
+    features = game_features_on(wh, league, days)
+    prices = {
+        day: {r["game_id"]: r for r in rows}
+        for day, rows in best_prices_on(wh, league, days).items()
+    }
+
+    def one(ctx: RunContext) -> tuple[list[dict[str, Any]], int, int]:
+        day_prices = prices.get(ctx.run_date, {})
+        today = [
+            today_record(r, day_prices.get(r["game_id"])) for r in features.get(ctx.run_date, [])
+        ]
+        forecasts, history = walk.forecast(ctx.run_date, today)
+        now = datetime.now(UTC)
+        rows = [  # by model, then game: each model's rows as a run of its own writes them
+            {
+                "run_id": ctx.run_id,
+                "league": league,
+                "run_date": ctx.run_date,
+                "game_id": f.record.game.game_id,
+                **prediction_row(f.models[name], version),
+                "predicted_at": now,
+            }
+            for name, version in versions.items()
+            for f in forecasts
+        ]
+        return rows, len(forecasts), history
+
+    done, failure = until_failure(ctxs, one)
+    register(wh, ctxs[0].league, list(versions))
+    runs = [c.run_id for c in ctxs[: len(done)]]
+    if runs:
+        with wh.transaction():
+            wh.execute(
+                f"delete from outputs.game_prediction where run_id in ({marks(runs)})"
+                f" and model in ({marks(list(versions))})",
+                (*runs, *versions),
             )
-    log.info(
-        "%s predicted %d games (walked %d earlier games)",
-        ", ".join(versions.values()),
-        len(forecasts),
-        history,
-    )
-    return StepOutcome(
-        counts={"predictions": len(rows), "history_games": history},
-        model_version=",".join(versions.values()),
-    )
+            wh.insert_all("outputs.game_prediction", [r for rows, _, _ in done for r in rows])
+    for ctx, (rows, games, history) in zip(ctxs, done, strict=False):
+        with log_context(run_id=ctx.run_id):
+            log.info(
+                "%s predicted %d games (walked %d earlier games)",
+                ", ".join(versions.values()),
+                games,
+                history,
+            )
+        yield StepOutcome(
+            counts={"predictions": len(rows), "history_games": history},
+            model_version=",".join(versions.values()),
+        )
+    if failure is not None:
+        raise failure

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from spread_eagle.publish.slate import iso_z
 from spread_eagle.run import RunContext
-from spread_eagle.warehouse import Warehouse
+from spread_eagle.warehouse import Warehouse, marks
 
 DETAIL_COLUMNS = ["league", "run_date", "game_id", "run_id", "detail_json"]
 
@@ -23,21 +25,24 @@ def _num(value: Any) -> float | None:
 
 
 def build_game_details(
-    wh: Warehouse, ctx: RunContext, games: list[dict[str, Any]]
+    wh: Warehouse, slates: Sequence[tuple[RunContext, list[dict[str, Any]]]]
 ) -> list[list[Any]]:
-    """One publish.game_detail row per published card."""
-    league, run_date = ctx.league.league, ctx.run_date
-    ids = [g["game_id"] for g in games]
+    """One publish.game_detail row per published card of each (run, its date's cards), read for
+    them all at once (a backfill's chunk; one date otherwise)."""
+    ids = [g["game_id"] for _, games in slates for g in games]
     if not ids:
         return []
-    marks = ", ".join("?" for _ in ids)
+    runs = [ctx.run_id for ctx, _ in slates]
+    clock = {g["game_id"]: ctx.as_of for ctx, games in slates for g in games}
     history: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for s in wh.query(
         "select game_id, book_id, market_id, side, captured_at, source_id, line, price_american"
-        f" from facts.fct__market_snapshot where game_id in ({marks}) and captured_at <= ?"
+        f" from facts.fct__market_snapshot where game_id in ({marks(ids)}) and captured_at <= ?"
         " order by game_id, book_id, market_id, side, captured_at",
-        [*ids, ctx.as_of],
+        [*ids, max(clock.values())],
     ):
+        if s["captured_at"] > clock[s["game_id"]]:
+            continue  # after this run's clock (a later date's clock read it)
         history[s["game_id"]].append(
             {
                 "book": s["book_id"],
@@ -50,49 +55,50 @@ def build_game_details(
             }
         )
     contexts = {
-        r["game_id"]: r
+        (r["run_id"], r["game_id"]): r
         for r in wh.query(
-            "select game_id, context_json, context_hash, grounding_detail from outputs.game_tldr"
-            " where run_id = ?",
-            (ctx.run_id,),
+            "select run_id, game_id, context_json, context_hash, grounding_detail"
+            f" from outputs.game_tldr where run_id in ({marks(runs)})",
+            runs,
         )
     }
-    predictions: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    predictions: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for p in wh.query(
         "select game_id, model, model_version, margin_home, total, p_home_win, p_home_cover, p_over,"
         " spread_home, total_line, edge, play, run_id, predicted_at from outputs.game_prediction"
-        " where run_id = ? order by game_id, model",
-        (ctx.run_id,),
+        f" where run_id in ({marks(runs)}) order by run_id, game_id, model",
+        runs,
     ):
         game_id = p.pop("game_id")
         p["predicted_at"] = iso_z(p["predicted_at"])
-        predictions[game_id].append(p)
+        predictions[(p["run_id"], game_id)].append(p)
     rows = []
-    for card in games:
-        game_id = card["game_id"]
-        tldr = contexts.get(game_id)
-        detail = {
-            "game_id": game_id,
-            "league": league,
-            "date": run_date.isoformat(),
-            "run_id": ctx.run_id,
-            "as_of": iso_z(ctx.as_of),
-            "card": card,
-            "line_history": history.get(game_id, []),
-            "tldr_context": None if tldr is None else json.loads(tldr["context_json"]),
-            "tldr_context_hash": None if tldr is None else tldr["context_hash"],
-            "grounding": None if tldr is None else tldr["grounding_detail"],
-            "predictions": predictions.get(game_id, []),
-        }
-        rows.append([league, run_date, game_id, ctx.run_id, json.dumps(detail)])
+    for ctx, games in slates:
+        league, run_date = ctx.league.league, ctx.run_date
+        for card in games:
+            game_id = card["game_id"]
+            tldr = contexts.get((ctx.run_id, game_id))
+            detail = {
+                "game_id": game_id,
+                "league": league,
+                "date": run_date.isoformat(),
+                "run_id": ctx.run_id,
+                "as_of": iso_z(ctx.as_of),
+                "card": card,
+                "line_history": history.get(game_id, []),
+                "tldr_context": None if tldr is None else json.loads(tldr["context_json"]),
+                "tldr_context_hash": None if tldr is None else tldr["context_hash"],
+                "grounding": None if tldr is None else tldr["grounding_detail"],
+                "predictions": predictions.get((ctx.run_id, game_id), []),
+            }
+            rows.append([league, run_date, game_id, ctx.run_id, json.dumps(detail)])
     return rows
 
 
-def write_game_details(wh: Warehouse, ctx: RunContext, games: list[dict[str, Any]]) -> int:
-    """Replace the date's detail documents; call inside the publish transaction."""
-    rows = build_game_details(wh, ctx, games)
+def write_game_details(wh: Warehouse, league: str, days: list[date], rows: list[list[Any]]) -> int:
+    """Replace the dates' detail documents; call inside the publish transaction."""
     wh.execute(
-        "delete from publish.game_detail where league = ? and run_date = ?",
-        (ctx.league.league, ctx.run_date),
+        f"delete from publish.game_detail where league = ? and run_date in ({marks(days)})",
+        (league, *days),
     )
     return wh.insert_rows("publish.game_detail", DETAIL_COLUMNS, rows)

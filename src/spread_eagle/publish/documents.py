@@ -241,20 +241,22 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def export_published(wh: Warehouse, folder: Path, league: str, day: date) -> int:
-    """Export the slate of (league, day) and any publication the sidecar lacks or has stale
-    (a crash between commit and export heals at the next publish), then the index, last.
-    Call after the publish transaction committed. Returns how many slates were written."""
+def export_published(wh: Warehouse, folder: Path, league: str, *days: date) -> int:
+    """Export the slates of `league` on `days` (one date, or a backfill's batch) and any
+    publication the sidecar lacks or has stale (a crash between commit and export heals at the
+    next publish), then the index, last. Call after the publish transactions committed. Returns
+    how many slates were written."""
     index = read_index(wh)
     previous = {
         (s["league"], s["date"]): s
         for s in _load_json(folder / "index.json", {"slates": []})["slates"]
     }
+    fresh = {(league, day.isoformat()) for day in days}
     written = 0
     for header in reversed(index):  # oldest first: a game on two dates keeps its newest detail
         key = (header["league"], header["date"])
         path = folder / "slates" / file_name(header["league"]) / f"{header['date']}.json"
-        if key != (league, day.isoformat()) and previous.get(key) == header and path.exists():
+        if key not in fresh and previous.get(key) == header and path.exists():
             continue
         run_date = date.fromisoformat(header["date"])
         _, text = read_slate_snapshot(wh, header["league"], run_date)
@@ -305,21 +307,24 @@ class ExportError(RuntimeError):
     """The publication committed but its documents could not be exported for DuckDB readers."""
 
 
-def export_after_publish(wh: Warehouse, league: str, day: date) -> None:
-    """After the publish transaction: export for DuckDB readers (PostgreSQL readers need nothing).
+def export_after_publish(wh: Warehouse, league: str, *days: date) -> None:
+    """After the publish transactions of `days` (one date, or a backfill's batch, exported once):
+    export for DuckDB readers (PostgreSQL readers need nothing).
 
     A failure fails the step loudly: the warehouse has the new slate but readers still see the
     previous one until a publish exports again (re-running --from-step publish does)."""
     folder = sidecar_dir(wh.url)
-    if folder is None:
+    if folder is None or not days:
         return
     try:
-        export_published(wh, folder, league, day)
+        export_published(wh, folder, league, *days)
         export_runs(wh, folder)
     except OSError as exc:
+        which = str(days[0]) if len(days) == 1 else f"{days[0]}..{days[-1]} ({len(days)} dates)"
         raise ExportError(
-            f"published {league} {day} in the warehouse but could not export it to {folder}: {exc}; "
-            f"readers still see the previous slate. Fix it, then re-run with --from-step publish"
+            f"published {league} {which} in the warehouse but could not export it to {folder}: "
+            f"{exc}; readers still see the previous slate. Fix it, then re-run with --from-step "
+            "publish"
         ) from exc
 
 

@@ -11,13 +11,18 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
 
-from spread_eagle.publish.detail import write_game_details
+from spread_eagle.logging import log_context
+from spread_eagle.publish.detail import build_game_details, write_game_details
 from spread_eagle.publish.documents import export_after_publish
 from spread_eagle.publish.slate import build_card, document_hash
 from spread_eagle.run import RunContext, StepOutcome, signals
+from spread_eagle.run.step import until_failure
 from spread_eagle.transform.dbt_runner import raise_for_failures, record_results, run_dbt
+from spread_eagle.warehouse import Warehouse, marks
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +35,9 @@ class PublishError(RuntimeError):
 
 def publish(ctx: RunContext) -> StepOutcome:
     build_ui(ctx)
-    return switch(ctx)
+    outcome = switch(ctx)
+    export_after_publish(ctx.warehouse, ctx.league.league, ctx.run_date)
+    return outcome
 
 
 def build_ui(ctx: RunContext) -> None:
@@ -48,77 +55,128 @@ def build_ui(ctx: RunContext) -> None:
 
 
 def switch(ctx: RunContext) -> StepOutcome:
-    """Copy the date's cards from the UI relations into publish.* in one transaction."""
-    wh = ctx.warehouse
-    league, run_date = ctx.league.league, ctx.run_date
-    cards = wh.query(
-        "select * from ui.ui__game_card where league_id = ? and run_date = ? order by kickoff_at, game_id",
-        (league, run_date),
-    )
-    predictions: dict[str, list] = defaultdict(list)
-    for p in wh.query(
-        "select * from ui.ui__game_prediction where league_id = ? and run_date = ?",
-        (league, run_date),
+    """Copy the date's cards from the UI relations into publish.* in one transaction. DuckDB
+    readers see it once exported (`export_after_publish`: once per date, or once per batch)."""
+    return next(switch_runs([ctx]))
+
+
+def switch_runs(ctxs: list[RunContext]) -> Iterator[StepOutcome]:
+    """`switch` of many runs' dates (a backfill's chunk, oldest first): one read of their cards,
+    and one transaction that switches each date entirely, up to the first date whose slate is
+    partial (raised after the dates before it are switched). Yields each run's outcome."""
+    wh, league = ctxs[0].warehouse, ctxs[0].league.league
+    days = [c.run_date for c in ctxs]
+    cards: dict[date, list[dict[str, Any]]] = defaultdict(list)
+    for card in wh.query(
+        f"select * from ui.ui__game_card where league_id = ? and run_date in ({marks(days)})"
+        " order by run_date, kickoff_at, game_id",
+        (league, *days),
     ):
-        predictions[p["game_id"]].append(p)
-    expected = wh.scalar(
-        "select count(*) from facts.fct__game where league_id = ? and game_date = ?",
-        (league, run_date),
-    )
-    if len(cards) != expected:
-        raise PublishError(
-            f"ui__game_card has {len(cards)} games for {expected} scheduled: not publishing a partial slate"
+        cards[card["run_date"]].append(card)
+    predictions: dict[tuple[date, str], list[dict[str, Any]]] = defaultdict(list)
+    for p in wh.query(
+        f"select * from ui.ui__game_prediction where league_id = ? and run_date in ({marks(days)})",
+        (league, *days),
+    ):
+        predictions[(p["run_date"], p["game_id"])].append(p)
+    scheduled = {
+        r["game_date"]: int(r["n"])
+        for r in wh.query(
+            "select game_date, count(*) as n from facts.fct__game where league_id = ?"
+            f" and game_date in ({marks(days)}) group by game_date",
+            (league, *days),
         )
-    games = [build_card(card, predictions[card["game_id"]]) for card in cards]
-    digest = document_hash({"date": run_date.isoformat(), "league": league, "games": games})
+    }
+
+    def slate(ctx: RunContext) -> tuple[list[dict[str, Any]], str]:
+        day = ctx.run_date
+        expected = scheduled.get(day, 0)
+        if len(cards[day]) != expected:
+            raise PublishError(
+                f"ui__game_card has {len(cards[day])} games for {expected} scheduled: not"
+                " publishing a partial slate"
+            )
+        games = [build_card(card, predictions[(day, card["game_id"])]) for card in cards[day]]
+        digest = document_hash({"date": day.isoformat(), "league": league, "games": games})
+        return games, digest
+
+    slates, failure = until_failure(ctxs, slate)
+    done = ctxs[: len(slates)]
+    if done:
+        _switch(wh, list(zip(done, slates, strict=True)))
+    for ctx, (games, digest) in zip(done, slates, strict=True):
+        with log_context(run_id=ctx.run_id):
+            log.info("published %d games for %s %s", len(games), league, ctx.run_date)
+        yield StepOutcome(counts={"games_published": len(games)}, detail=f"document {digest[:12]}")
+    if failure is not None:
+        raise failure
+
+
+def _switch(
+    wh: Warehouse, slates: list[tuple[RunContext, tuple[list[dict[str, Any]], str]]]
+) -> None:
+    """The dates' slates made visible, and kept in the history, in one transaction."""
+    league = slates[0][0].league.league
+    days = [ctx.run_date for ctx, _ in slates]
+    runs = [ctx.run_id for ctx, _ in slates]
+    details = build_game_details(wh, [(ctx, games) for ctx, (games, _) in slates])
     now = datetime.now(UTC)
     # From here the switch happens entirely: a SIGTERM or Ctrl-C waits for the run to finish.
     signals.hold_until_run_ends()
     with wh.transaction():
         wh.execute(
-            "delete from publish.slate_game where league = ? and run_date = ?", (league, run_date)
+            f"delete from publish.slate_game where league = ? and run_date in ({marks(days)})",
+            (league, *days),
         )
         wh.insert_rows(
             "publish.slate_game",
             ["league", "run_date", "game_id", "ordinal", "run_id", "card_json"],
             [
-                [league, run_date, g["game_id"], n, ctx.run_id, json.dumps(g, sort_keys=False)]
+                [league, ctx.run_date, g["game_id"], n, ctx.run_id, json.dumps(g, sort_keys=False)]
+                for ctx, (games, _) in slates
                 for n, g in enumerate(games, start=1)
             ],
         )
         wh.execute(
-            "delete from publish.slate where league = ? and run_date = ?", (league, run_date)
+            f"delete from publish.slate where league = ? and run_date in ({marks(days)})",
+            (league, *days),
         )
-        wh.execute(
-            "insert into publish.slate (league, run_date, run_id, as_of, games, document_hash, published_at)"
-            " values (?, ?, ?, ?, ?, ?, ?)",
-            (league, run_date, ctx.run_id, ctx.as_of, len(games), digest, now),
+        heads = [
+            [league, ctx.run_date, ctx.run_id, ctx.as_of, len(games), digest, now]
+            for ctx, (games, digest) in slates
+        ]
+        wh.insert_rows(
+            "publish.slate",
+            ["league", "run_date", "run_id", "as_of", "games", "document_hash", "published_at"],
+            heads,
         )
-        wh.execute(
-            "insert into ops.publication (run_id, league, run_date, games, document_hash, published_at)"
-            " values (?, ?, ?, ?, ?, ?)",
-            (ctx.run_id, league, run_date, len(games), digest, now),
+        wh.insert_rows(
+            "ops.publication",
+            ["run_id", "league", "run_date", "games", "document_hash", "published_at"],
+            [[ctx.run_id, league, ctx.run_date, len(g), d, now] for ctx, (g, d) in slates],
         )
         # every publication is kept: `slate --date D --run RUN_ID` reads a past one
-        wh.execute("delete from publish.slate_history_game where run_id = ?", (ctx.run_id,))
-        wh.execute("delete from publish.slate_history where run_id = ?", (ctx.run_id,))
-        wh.execute(
-            "insert into publish.slate_history (run_id, league, run_date, as_of, games,"
-            " document_hash, published_at) values (?, ?, ?, ?, ?, ?, ?)",
-            (ctx.run_id, league, run_date, ctx.as_of, len(games), digest, now),
+        wh.execute(f"delete from publish.slate_history_game where run_id in ({marks(runs)})", runs)
+        wh.execute(f"delete from publish.slate_history where run_id in ({marks(runs)})", runs)
+        wh.insert_rows(
+            "publish.slate_history",
+            ["run_id", "league", "run_date", "as_of", "games", "document_hash", "published_at"],
+            [
+                [ctx.run_id, league, ctx.run_date, ctx.as_of, len(g), d, now]
+                for ctx, (g, d) in slates
+            ],
         )
         wh.insert_rows(
             "publish.slate_history_game",
             ["run_id", "game_id", "ordinal", "card_json"],
             [
                 [ctx.run_id, g["game_id"], n, json.dumps(g, sort_keys=False)]
+                for ctx, (games, _) in slates
                 for n, g in enumerate(games, start=1)
             ],
         )
-        write_game_details(wh, ctx, games)
+        write_game_details(wh, league, days, details)
         # Last, before the commit: a run that lost its lock (PostgreSQL: its connection was
         # terminated, so another run of the date may be under way) must not publish.
-        wh.check_run_lock(ctx.lock_key)
-    export_after_publish(wh, league, run_date)
-    log.info("published %d games for %s %s", len(games), league, run_date)
-    return StepOutcome(counts={"games_published": len(games)}, detail=f"document {digest[:12]}")
+        for ctx, _ in slates:
+            wh.check_run_lock(ctx.lock_key)

@@ -4,9 +4,18 @@ Steps import this package, never `pipeline` (which composes them): there is no a
 """
 
 from spread_eagle.run.context import RunContext, default_as_of, new_run_id, run_lock_key
-from spread_eagle.run.step import Progress, RunInvalidError, Step, StepFailedError, StepOutcome
+from spread_eagle.run.step import (
+    BatchStep,
+    Progress,
+    RunInvalidError,
+    Step,
+    StepFailedError,
+    StepOutcome,
+    per_run,
+)
 
 __all__ = [
+    "BatchStep",
     "Progress",
     "RunContext",
     "RunInvalidError",
@@ -15,5 +24,6 @@ __all__ = [
     "StepOutcome",
     "default_as_of",
     "new_run_id",
+    "per_run",
     "run_lock_key",
 ]

@@ -15,7 +15,7 @@ from typing import Any
 
 from spread_eagle.run.context import RunContext
 from spread_eagle.run.step import StepOutcome
-from spread_eagle.warehouse import Warehouse
+from spread_eagle.warehouse import Warehouse, marks
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +65,26 @@ def start_run(ctx: RunContext, steps: list[str], from_step: str | None, command:
 
 
 def step_started(wh: Warehouse, run_id: str, step: str) -> None:
+    steps_started(wh, [run_id], step)
+
+
+def steps_started(wh: Warehouse, run_ids: Sequence[str], step: str) -> None:
+    """The step of every run of a batch started (one statement)."""
     wh.execute(
-        "update ops.step_run set status = ?, started_at = ? where run_id = ? and step = ?",
-        (RUNNING, _now(), run_id, step),
+        f"update ops.step_run set status = ?, started_at = ? where step = ?"
+        f" and run_id in ({marks(run_ids)})",
+        (RUNNING, _now(), step, *run_ids),
     )
+
+
+def steps_pending(wh: Warehouse, run_ids: Sequence[str], step: str) -> None:
+    """Back to pending: the batch stopped before these runs' share of the step was done."""
+    if run_ids:
+        wh.execute(
+            f"update ops.step_run set status = ?, started_at = null where step = ?"
+            f" and run_id in ({marks(run_ids)})",
+            (PENDING, step, *run_ids),
+        )
 
 
 def step_skipped(wh: Warehouse, run_id: str, step: str, why: str, status: str = SKIPPED) -> None:
@@ -86,28 +102,52 @@ def step_finished(
     status: str = SUCCEEDED,
     error: str | None = None,
 ) -> None:
-    wh.execute(
-        "update ops.step_run set status = ?, ended_at = ?, row_counts = ?, model_version = ?, dbt_status = ?,"
-        " llm_status = ?, detail = ?, error = ? where run_id = ? and step = ?",
+    steps_finished(wh, step, [(run_id, outcome)], status, error)
+
+
+def steps_finished(
+    wh: Warehouse,
+    step: str,
+    finished: Sequence[tuple[str, StepOutcome]],
+    status: str = SUCCEEDED,
+    error: str | None = None,
+) -> None:
+    """The step of each run ended with its outcome: one statement for a whole batch."""
+    if not finished:
+        return
+    now = _now()
+    rows = [
         (
-            status,
-            _now(),
-            json.dumps(outcome.counts, sort_keys=True, default=str),
-            outcome.model_version,
-            outcome.dbt_status,
-            outcome.llm_status,
-            outcome.detail,
-            error,
             run_id,
-            step,
-        ),
+            json.dumps(o.counts, sort_keys=True, default=str),
+            o.model_version,
+            o.dbt_status,
+            o.llm_status,
+            o.detail,
+        )
+        for run_id, o in finished
+    ]
+    values = ", ".join("(?, ?, ?, ?, ?, ?)" for _ in rows)
+    wh.execute(
+        "update ops.step_run set status = ?, ended_at = ?, row_counts = v.row_counts,"
+        " model_version = v.model_version, dbt_status = v.dbt_status, llm_status = v.llm_status,"
+        " detail = v.detail, error = ?"
+        f" from (values {values}) as v(run_id, row_counts, model_version, dbt_status, llm_status,"
+        " detail) where ops.step_run.run_id = v.run_id and ops.step_run.step = ?",
+        (status, now, error, *(v for row in rows for v in row), step),
     )
 
 
 def finish_run(wh: Warehouse, run_id: str, status: str, error: str | None = None) -> None:
+    finish_runs(wh, [run_id], status, error)
+
+
+def finish_runs(
+    wh: Warehouse, run_ids: Sequence[str], status: str, error: str | None = None
+) -> None:
     wh.execute(
-        "update ops.run set status = ?, ended_at = ?, error = ? where run_id = ?",
-        (status, _now(), error, run_id),
+        f"update ops.run set status = ?, ended_at = ?, error = ? where run_id in ({marks(run_ids)})",
+        (status, _now(), error, *run_ids),
     )
 
 

@@ -36,36 +36,38 @@ def lookup(
 
 def store(
     wh: Warehouse,
-    entries: Sequence[tuple[str, str, _Cost]],
+    entries: Sequence[tuple[str, str, _Cost, str]],
     prompt_version: str,
     provider: str,
     model: str,
-    run_id: str,
 ) -> None:
-    """Cache (payload hash, grounded text, its cost) entries, replacing any older text."""
+    """Cache (payload hash, grounded text, its cost, the run that wrote it) entries, replacing any
+    older text."""
     if not entries:
         return
     now = datetime.now(UTC)
-    rows: list[list[Any]] = []
-    for payload_hash, text, cost in entries:
+    hashes = [payload_hash for payload_hash, _, _, _ in entries]
+    for start in range(0, len(hashes), _BATCH):
+        batch = hashes[start : start + _BATCH]
         wh.execute(
-            "delete from ops.llm_cache where payload_hash = ? and prompt_version = ?"
-            " and provider = ? and llm_model = ?",
-            (payload_hash, prompt_version, provider, model),
+            "delete from ops.llm_cache where prompt_version = ? and provider = ? and llm_model = ?"
+            f" and payload_hash in ({', '.join('?' for _ in batch)})",
+            (prompt_version, provider, model, *batch),
         )
-        rows.append(
-            [
-                payload_hash,
-                prompt_version,
-                provider,
-                model,
-                text,
-                cost.tokens_in,
-                cost.tokens_out,
-                run_id,
-                now,
-            ]
-        )
+    rows: list[list[Any]] = [
+        [
+            payload_hash,
+            prompt_version,
+            provider,
+            model,
+            text,
+            cost.tokens_in,
+            cost.tokens_out,
+            run_id,
+            now,
+        ]
+        for payload_hash, text, cost, run_id in entries
+    ]
     wh.insert_rows(
         "ops.llm_cache",
         [

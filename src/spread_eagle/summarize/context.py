@@ -205,8 +205,8 @@ def retrieve(
     league: League,
     games: Sequence[tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]],
 ) -> list[dict[str, Any]]:
-    """The payloads of many games (a slate; a season in tests), each from what was final before
-    its own kickoff. `games`: (features, headline prediction, every model's prediction) per game.
+    """The payloads of many games (a slate; a backfill's batch; a season in tests), each from what
+    was final before its own kickoff. `games`: (features, headline prediction, every model's prediction) per game.
 
     Two reads, however many games: their facts, and every final game before the latest kickoff,
     filtered here per game (four queries a game took ~10 s for a season, ~0.2 s this way)."""
@@ -230,17 +230,27 @@ def retrieve(
         " order by g.kickoff_at, g.game_id",
         (league.league, max(f["kickoff_at"] for f, _, _ in games)),
     )
-    kickoffs = [g["kickoff_at"] for g in finals]
+    # The finals by season and by pair of teams, each in the finals' order: a game's share is the
+    # part of its list before its kickoff (a batch's thousands of games never rescan the history).
+    seasons: dict[Any, list[dict[str, Any]]] = {}
+    pairs: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for g in finals:
+        seasons.setdefault(g["season"], []).append(g)
+        pairs.setdefault(frozenset((g["home_team_id"], g["away_team_id"])), []).append(g)
+
+    def before(listed: list[dict[str, Any]], kickoff: datetime) -> list[dict[str, Any]]:
+        return listed[: bisect_left(listed, kickoff, key=lambda g: g["kickoff_at"])]
+
     payloads = []
     for features, prediction, models in games:
         home, away = features["home_team_id"], features["away_team_id"]
-        before = finals[: bisect_left(kickoffs, features["kickoff_at"])]
-        season = [g for g in before if g["season"] == features["season"]]
+        kickoff = features["kickoff_at"]
+        season = before(seasons.get(features["season"], []), kickoff)
         team_games = {
             team: [g for g in season if team in (g["home_team_id"], g["away_team_id"])]
             for team in (home, away)
         }
-        pair = [g for g in before if {g["home_team_id"], g["away_team_id"]} == {home, away}]
+        pair = before(pairs.get(frozenset((home, away)), []), kickoff)
         # newest first; a stable sort keeps game_id order among equal kickoffs
         meetings = sorted(pair, key=lambda g: g["kickoff_at"], reverse=True)[:MEETINGS]
         payloads.append(

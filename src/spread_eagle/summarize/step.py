@@ -10,19 +10,24 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 from spread_eagle.leagues import League
+from spread_eagle.logging import log_context
 from spread_eagle.run import RunContext, StepOutcome
+from spread_eagle.run.step import until_failure
 from spread_eagle.summarize import cache
 from spread_eagle.summarize.context import context_hash, context_json, retrieve
 from spread_eagle.summarize.grounding import check_grounding
 from spread_eagle.summarize.prompt import PROMPT_VERSION, render
 from spread_eagle.summarize.providers import Provider, ProviderError, build_provider
-from spread_eagle.warehouse.relations import game_features, run_predictions
+from spread_eagle.warehouse import Warehouse
+from spread_eagle.warehouse.relations import game_features_on, runs_predictions
 
 log = logging.getLogger(__name__)
 
@@ -97,33 +102,49 @@ def write_grounded(
     return game
 
 
-def _games(ctx: RunContext) -> list[GameTldr]:
-    wh = ctx.warehouse
-    features = game_features(wh, ctx.league.league, ctx.run_date)
+def _inputs(
+    ctx: RunContext, features: list[dict[str, Any]], predictions: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]]:
+    """(features, headline prediction, every model's prediction) of each game of a run's date."""
     every: dict[str, list[dict[str, Any]]] = {}
-    for p in run_predictions(wh, ctx.run_id):
+    for p in predictions:
         every.setdefault(p["game_id"], []).append(p)
     headline = ctx.settings.headline_model
-    predictions = {g: p for g, ps in every.items() for p in ps if p["model"] == headline}
+    chosen = {g: p for g, ps in every.items() for p in ps if p["model"] == headline}
     for f in features:
-        if f["game_id"] not in predictions:
+        if f["game_id"] not in chosen:
             raise SummarizeError(
                 f"run {ctx.run_id} has no prediction of {f['game_id']}; re-run from the predict step"
             )
-    payloads = retrieve(
-        wh,
-        ctx.league,
-        [(f, predictions[f["game_id"]], every[f["game_id"]]) for f in features],
+    return [(f, chosen[f["game_id"]], every[f["game_id"]]) for f in features]
+
+
+def _games(ctxs: list[RunContext]) -> tuple[list[list[GameTldr]], Exception | None]:
+    """Each run's games with their payloads, read for the whole batch at once, up to the first
+    run that cannot be summarized (and why)."""
+    wh, league = ctxs[0].warehouse, ctxs[0].league
+    features = game_features_on(wh, league.league, [c.run_date for c in ctxs])
+    predictions = runs_predictions(wh, [c.run_id for c in ctxs])
+    inputs, failure = until_failure(
+        ctxs, lambda c: _inputs(c, features.get(c.run_date, []), predictions[c.run_id])
     )
-    return [GameTldr(p["game"]["game_id"], p, context_hash(p)) for p in payloads]
+    payloads = iter(retrieve(wh, league, [game for run in inputs for game in run]))
+    games = [
+        [GameTldr(p["game"]["game_id"], p, context_hash(p)) for p in islice(payloads, len(run))]
+        for run in inputs
+    ]
+    return games, failure
 
 
 def _write_all(
-    ctx: RunContext, provider: Provider, games: list[GameTldr], cached: dict[str, str]
+    ctxs: list[RunContext],
+    provider: Provider,
+    games: list[list[GameTldr]],
+    cached: dict[str, str],
 ) -> None:
-    settings = ctx.settings
+    settings = ctxs[0].settings
 
-    def one(game: GameTldr) -> GameTldr:
+    def one(ctx: RunContext, game: GameTldr) -> GameTldr:
         return write_grounded(
             provider,
             game,
@@ -134,7 +155,10 @@ def _write_all(
 
     # each task runs in a copy of this thread's context, so its log records keep run_id and step
     with ThreadPoolExecutor(max_workers=settings.llm_max_concurrency) as pool:
-        futures = [pool.submit(contextvars.copy_context().run, one, g) for g in games]
+        futures = []
+        for ctx, run in zip(ctxs, games, strict=False):
+            with log_context(run_id=ctx.run_id):
+                futures += [pool.submit(contextvars.copy_context().run, one, ctx, g) for g in run]
         for future in futures:
             future.result()
 
@@ -188,23 +212,47 @@ def summarize(ctx: RunContext) -> StepOutcome:
 
 
 def summarize_with(ctx: RunContext, provider: Provider) -> StepOutcome:
-    wh = ctx.warehouse
-    games = _games(ctx)
-    model_key = provider.model or ""
-    cached = cache.lookup(
-        wh, [g.payload_hash for g in games], PROMPT_VERSION, provider.name, model_key
-    )
-    _write_all(ctx, provider, games, cached)
-    wh.replace("ops.llm_call", {"run_id": ctx.run_id}, _ledger_rows(ctx, provider, games))
-    status = llm_status(provider, games)
+    return next(summarize_runs([ctx], provider))
+
+
+def summarize_batch(ctxs: list[RunContext]) -> Iterator[StepOutcome]:
+    """The summarize step of a batch of runs (a backfill's), oldest first (a BatchStep)."""
+    return summarize_runs(ctxs, build_provider(ctxs[0].settings))
+
+
+def _failures(games: list[GameTldr]) -> list[str]:
     failed = [f"{g.game_id}: {g.error}" for g in games if g.error]
-    failed += [f"{g.game_id}: {g.detail}" for g in games if not g.error and not g.grounded]
-    if failed:
-        raise SummarizeError(
-            f"{len(failed)} of {len(games)} TL;DRs not written or not grounded ({status}): "
-            + " | ".join(failed[:5])
-        )
+    return failed + [f"{g.game_id}: {g.detail}" for g in games if not g.error and not g.grounded]
+
+
+def summarize_runs(ctxs: list[RunContext], provider: Provider) -> Iterator[StepOutcome]:
+    """Each run's TL;DRs, read, written and stored for all of `ctxs` at once: one read of their
+    games and payloads, one cache lookup, one provider pool, one transaction. Yields each run's
+    outcome in order; raises for the first run whose TL;DRs are not all written and grounded (its
+    ops.llm_call rows are kept; the runs after it are not summarized)."""
+    wh = ctxs[0].warehouse
+    games, failure = _games(ctxs)
+    model_key = provider.model or ""
+    hashes = [g.payload_hash for run in games for g in run]
+    cached = cache.lookup(wh, hashes, PROMPT_VERSION, provider.name, model_key)
+    _write_all(ctxs, provider, games, cached)
+    done = len(games)  # runs summarized in full; the one after them failed, if any
+    for n, run in enumerate(games):
+        failed = _failures(run)
+        if failed:
+            status = llm_status(provider, run)
+            failure = SummarizeError(
+                f"{len(failed)} of {len(run)} TL;DRs not written or not grounded ({status}): "
+                + " | ".join(failed[:5])
+            )
+            done = n
+            break
     now = datetime.now(UTC)
+    calls = [
+        row
+        for ctx, run in zip(ctxs, games[: done + 1], strict=False)
+        for row in _ledger_rows(ctx, provider, run)
+    ]
     rows = [
         {
             "run_id": ctx.run_id,
@@ -220,30 +268,47 @@ def summarize_with(ctx: RunContext, provider: Provider) -> StepOutcome:
             "grounding_detail": g.detail,
             "generated_at": now,
         }
-        for g in games
+        for ctx, run in zip(ctxs, games[:done], strict=False)
+        for g in run
     ]
-    fresh = [g for g in games if g.payload_hash not in cached or cached[g.payload_hash] != g.text]
+    fresh = [
+        (g.payload_hash, g.text, g.attempts[-1], ctx.run_id)
+        for ctx, run in zip(ctxs, games[:done], strict=False)
+        for g in run
+        if g.payload_hash not in cached or cached[g.payload_hash] != g.text
+    ]
+    summarized = [c.run_id for c in ctxs[: min(done + 1, len(games))]]
     with wh.transaction():
-        cache.store(
-            wh,
-            [(g.payload_hash, g.text, g.attempts[-1]) for g in fresh],
-            PROMPT_VERSION,
-            provider.name,
-            model_key,
-            ctx.run_id,
+        _replace_runs(wh, "ops.llm_call", summarized, calls)
+        cache.store(wh, fresh, PROMPT_VERSION, provider.name, model_key)
+        _replace_runs(wh, "outputs.game_tldr", summarized[:done], rows)
+    for ctx, run in zip(ctxs, games[:done], strict=False):
+        status = llm_status(provider, run)
+        with log_context(run_id=ctx.run_id):
+            log.info("%d TL;DRs written, all grounded: %s", len(run), status)
+        yield StepOutcome(
+            counts={
+                "tldrs": len(run),
+                "grounded": len(run),
+                "llm_calls": sum(not a.cache_hit for g in run for a in g.attempts),
+                "cache_hits": sum(
+                    1
+                    for g in run
+                    if g.attempts and g.attempts[0].cache_hit and g.attempts[0].grounded
+                ),
+            },
+            llm_status=status,
         )
-        wh.replace("outputs.game_tldr", {"run_id": ctx.run_id}, rows)
-    log.info("%d TL;DRs written, all grounded: %s", len(rows), status)
-    return StepOutcome(
-        counts={
-            "tldrs": len(rows),
-            "grounded": len(rows),
-            "llm_calls": sum(not a.cache_hit for g in games for a in g.attempts),
-            "cache_hits": sum(
-                1
-                for g in games
-                if g.attempts and g.attempts[0].cache_hit and g.attempts[0].grounded
-            ),
-        },
-        llm_status=status,
-    )
+    if failure is not None:
+        raise failure
+
+
+def _replace_runs(
+    wh: Warehouse, table: str, run_ids: list[str], rows: list[dict[str, Any]]
+) -> None:
+    """The runs' rows of `table`, replaced (a run's re-run leaves no older row beside them)."""
+    if run_ids:
+        wh.execute(
+            f"delete from {table} where run_id in ({', '.join('?' for _ in run_ids)})", run_ids
+        )
+    wh.insert_all(table, rows)

@@ -4,16 +4,21 @@ What a date must cover comes from the schedule as stored — for each source, th
 schedule fetch of the date at or before the run's clock, whichever run fetched it — never from what
 this run happened to ingest, so a date never ingested cannot pass on nothing. Outputs are checked
 under the run's own run id. Each check returns (passed, detail); the detail names what is missing.
+
+The checks are pure functions of what `read_stored` read: one query a relation, whether for one
+date or for a backfill's batch of dates (`run_checks_of`), so a batch costs what one date costs.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
-from spread_eagle.warehouse import Warehouse
+from spread_eagle.warehouse import Warehouse, marks
+from spread_eagle.warehouse.base import Row
 
 log = logging.getLogger(__name__)
 
@@ -31,17 +36,6 @@ REQUIRED_FEATURES = (
 )
 # Form columns may be null only when the team has no earlier game to average.
 FORM_FEATURES = ("points_for_last_n", "points_against_last_n", "margin_last_n")
-
-# The newest schedule fetch of the date per source, at or before the clock.
-_NEWEST_FETCHES = """
-    select run_id, source from (
-        select f.run_id, f.source, row_number() over (
-            partition by f.source order by f.as_of desc, r.started_at desc, f.run_id desc
-        ) as newest
-        from ops.schedule_fetch f join ops.run r on r.run_id = f.run_id
-        where f.league = ? and f.run_date = ? and f.as_of <= ?
-    ) ranked where newest = 1
-"""
 
 
 @dataclass(frozen=True)
@@ -63,41 +57,141 @@ class Scope:
     model_versions: dict[str, str]
     accept_quarantined: bool = False
 
-    @property
-    def date_params(self) -> tuple[str, date, datetime]:
-        return (self.league, self.run_date, self.as_of)
+
+@dataclass
+class Stored:
+    """What the checks of one or many scopes (a backfill's batch) read, in one query a relation."""
+
+    games: dict[date, list[Row]]  # fct__game of each date, by game id
+    fetches: dict[date, list[Row]]  # ops.schedule_fetch of each date, with the run's start
+    expected: dict[tuple[str, str], list[Row]]  # ops.expected_game by (run, source)
+    quarantined: dict[tuple[str, str], list[Row]]  # ops.schedule_quarantine by (run, source)
+    first_snapshot: dict[str, datetime | None]  # each game's first market snapshot
+    featured: set[str]  # games with a feat__game row
+    incomplete: dict[date, list[str]]  # feat__game rows with a null required feature
+    predicted: set[tuple[str, str, str, str]]  # (run, game, model, version)
+    grounded: set[tuple[str, str]]  # (run, game) with a grounded, non-empty TL;DR
+
+
+def _by(rows: list[Row], *keys: str) -> dict[Any, list[Row]]:
+    out: dict[Any, list[Row]] = {}
+    for r in rows:
+        out.setdefault(r[keys[0]] if len(keys) == 1 else tuple(r[k] for k in keys), []).append(r)
+    return out
+
+
+def read_stored(wh: Warehouse, scopes: Sequence[Scope]) -> Stored:
+    """Everything the checks of `scopes` (one league) read, a relation at a time."""
+    league = scopes[0].league
+    days = sorted({s.run_date for s in scopes})
+    runs = [s.run_id for s in scopes]
+    by_date = (league, *days)
+    in_days = f"league = ? and run_date in ({marks(days)})"
+    games = wh.query(
+        "select game_id, game_date, home_team_id, away_team_id from facts.fct__game"
+        f" where league_id = ? and game_date in ({marks(days)}) order by game_id",
+        by_date,
+    )
+    nulls = [f"{c} is null" for c in REQUIRED_FEATURES]
+    for side in ("home", "away"):
+        nulls += [f"({side}_{c} is null and {side}_games_last_n > 0)" for c in FORM_FEATURES]
+    features = wh.query(
+        f"select game_id, league_id, game_date, case when {' or '.join(nulls)} then 1 else 0 end"
+        " as incomplete from features.feat__game where game_id in (select game_id from"
+        f" facts.fct__game where league_id = ? and game_date in ({marks(days)}))"
+        f" or (league_id = ? and game_date in ({marks(days)})) order by game_id",
+        (*by_date, *by_date),
+    )
+    snapshots = wh.query(
+        "select g.game_id, min(m.captured_at) as first_at from facts.fct__game g"
+        " left join facts.fct__market_snapshot m on m.game_id = g.game_id"
+        f" where g.league_id = ? and g.game_date in ({marks(days)}) group by g.game_id",
+        by_date,
+    )
+    return Stored(
+        games=_by(games, "game_date"),
+        fetches=_by(
+            wh.query(
+                "select f.run_id, f.source, f.run_date, f.as_of, r.started_at"
+                " from ops.schedule_fetch f join ops.run r on r.run_id = f.run_id"
+                f" where f.league = ? and f.run_date in ({marks(days)})",
+                by_date,
+            ),
+            "run_date",
+        ),
+        expected=_by(
+            wh.query(
+                f"select run_id, source, home_team, away_team from ops.expected_game where {in_days}",
+                by_date,
+            ),
+            "run_id",
+            "source",
+        ),
+        quarantined=_by(
+            wh.query(
+                "select run_id, source, ordinal, record_ref, reason from ops.schedule_quarantine"
+                f" where {in_days} order by source, ordinal",
+                by_date,
+            ),
+            "run_id",
+            "source",
+        ),
+        first_snapshot={r["game_id"]: r["first_at"] for r in snapshots},
+        featured={r["game_id"] for r in features},
+        incomplete={
+            day: [r["game_id"] for r in rows if r["league_id"] == league and r["incomplete"]]
+            for day, rows in _by(features, "game_date").items()
+        },
+        predicted={
+            (r["run_id"], r["game_id"], r["model"], r["model_version"])
+            for r in wh.query(
+                "select run_id, game_id, model, model_version from outputs.game_prediction"
+                f" where run_id in ({marks(runs)})",
+                runs,
+            )
+        },
+        grounded={
+            (r["run_id"], r["game_id"])
+            for r in wh.query(
+                "select run_id, game_id from outputs.game_tldr"
+                f" where run_id in ({marks(runs)}) and is_grounded"
+                " and length(trim(tldr_text)) > 0",
+                runs,
+            )
+        },
+    )
 
 
 def _listed(ids: list[str]) -> str:
     return ", ".join(ids[:8]) + (f" (+{len(ids) - 8} more)" if len(ids) > 8 else "")
 
 
-def _games(s: Scope) -> list[str]:
-    return [
-        r["game_id"]
-        for r in s.warehouse.query(
-            "select game_id from facts.fct__game where league_id = ? and game_date = ? order by game_id",
-            (s.league, s.run_date),
-        )
-    ]
+def _games(s: Scope, st: Stored) -> list[str]:
+    return [g["game_id"] for g in st.games.get(s.run_date, [])]
 
 
-def _missing(s: Scope, condition: str, params: tuple[object, ...] = ()) -> list[str]:
-    """The date's games in fct__game for which `condition` (over alias g) does not hold."""
-    return [
-        r["game_id"]
-        for r in s.warehouse.query(
-            f"select g.game_id from facts.fct__game g where g.league_id = ? and g.game_date = ?"
-            f" and not ({condition}) order by g.game_id",
-            (s.league, s.run_date, *params),
-        )
-    ]
+def _missing(s: Scope, st: Stored, present: Callable[[str], bool]) -> list[str]:
+    """The date's games in fct__game, by game id, for which `present` does not hold."""
+    return [g for g in _games(s, st) if not present(g)]
 
 
-def scheduled_games_in_fct_game(s: Scope) -> CheckResult:
+def _newest_fetches(s: Scope, st: Stored) -> list[Row]:
+    """The newest schedule fetch of the date per source, at or before the clock (newest clock,
+    then the run started last, then the greatest run id)."""
+    newest: dict[str, Row] = {}
+    for f in st.fetches.get(s.run_date, []):
+        if f["as_of"] > s.as_of:
+            continue
+        rank = (f["as_of"], f["started_at"], f["run_id"])
+        held = newest.get(f["source"])
+        if held is None or rank > (held["as_of"], held["started_at"], held["run_id"]):
+            newest[f["source"]] = f
+    return list(newest.values())
+
+
+def scheduled_games_in_fct_game(s: Scope, st: Stored) -> CheckResult:
     name = "scheduled_games_in_fct_game"
-    wh = s.warehouse
-    fetches = wh.query(_NEWEST_FETCHES, s.date_params)
+    fetches = _newest_fetches(s, st)
     if not fetches:
         return CheckResult(
             name,
@@ -105,24 +199,15 @@ def scheduled_games_in_fct_game(s: Scope) -> CheckResult:
             f"no schedule of {s.league} {s.run_date} is stored as of {s.as_of:%Y-%m-%dT%H:%M:%SZ}: "
             f"run `spread-eagle run-daily --date {s.run_date}` to ingest it",
         )
-    expected = wh.query(
-        f"select distinct e.home_team, e.away_team from ops.expected_game e"
-        f" join ({_NEWEST_FETCHES}) f on f.run_id = e.run_id and f.source = e.source"
-        f" order by e.home_team, e.away_team",
-        s.date_params,
+    expected = sorted(
+        {
+            (e["home_team"], e["away_team"])
+            for f in fetches
+            for e in st.expected.get((f["run_id"], f["source"]), [])
+        }
     )
-    present = {
-        (r["home_team_id"], r["away_team_id"])
-        for r in wh.query(
-            "select home_team_id, away_team_id from facts.fct__game where league_id = ? and game_date = ?",
-            (s.league, s.run_date),
-        )
-    }
-    missing = [
-        f"{r['away_team']}@{r['home_team']}"
-        for r in expected
-        if (r["home_team"], r["away_team"]) not in present
-    ]
+    present = {(g["home_team_id"], g["away_team_id"]) for g in st.games.get(s.run_date, [])}
+    missing = [f"{away}@{home}" for home, away in expected if (home, away) not in present]
     sources = ", ".join(sorted(f["source"] for f in fetches))
     if missing:
         return CheckResult(
@@ -134,14 +219,16 @@ def scheduled_games_in_fct_game(s: Scope) -> CheckResult:
     return CheckResult(name, True, f"{len(expected)} scheduled games ({sources}) all in fct__game")
 
 
-def schedule_records_usable(s: Scope) -> CheckResult:
+def schedule_records_usable(s: Scope, st: Stored) -> CheckResult:
     """A schedule record that was quarantined is a game the slate would silently lack."""
     name = "schedule_records_usable"
-    rows = s.warehouse.query(
-        f"select q.source, q.record_ref, q.reason from ops.schedule_quarantine q"
-        f" join ({_NEWEST_FETCHES}) f on f.run_id = q.run_id and f.source = q.source"
-        f" order by q.source, q.ordinal",
-        s.date_params,
+    rows = sorted(
+        (
+            q
+            for f in _newest_fetches(s, st)
+            for q in st.quarantined.get((f["run_id"], f["source"]), [])
+        ),
+        key=lambda q: (q["source"], q["ordinal"]),
     )
     if not rows:
         return CheckResult(name, True, "no schedule record of the date was quarantined")
@@ -161,14 +248,13 @@ def schedule_records_usable(s: Scope) -> CheckResult:
     )
 
 
-def market_snapshot_per_game(s: Scope) -> CheckResult:
-    missing = _missing(
-        s,
-        "exists (select 1 from facts.fct__market_snapshot m where m.game_id = g.game_id"
-        " and m.captured_at <= ?)",
-        (s.as_of,),
-    )
-    total = len(_games(s))
+def market_snapshot_per_game(s: Scope, st: Stored) -> CheckResult:
+    def seen(game: str) -> bool:
+        first = st.first_snapshot.get(game)
+        return first is not None and first <= s.as_of
+
+    missing = _missing(s, st, seen)
+    total = len(_games(s, st))
     if missing:
         return CheckResult(
             "market_snapshot_per_game",
@@ -178,69 +264,49 @@ def market_snapshot_per_game(s: Scope) -> CheckResult:
     return CheckResult("market_snapshot_per_game", True, f"{total} games all have market snapshots")
 
 
-def features_without_unexpected_nulls(s: Scope) -> CheckResult:
+def features_without_unexpected_nulls(s: Scope, st: Stored) -> CheckResult:
     name = "features_without_unexpected_nulls"
-    conditions = [f"{c} is null" for c in REQUIRED_FEATURES]
-    for side in ("home", "away"):
-        conditions += [f"({side}_{c} is null and {side}_games_last_n > 0)" for c in FORM_FEATURES]
-    bad = s.warehouse.query(
-        f"select game_id from features.feat__game where league_id = ? and game_date = ?"
-        f" and ({' or '.join(conditions)}) order by game_id",
-        (s.league, s.run_date),
-    )
-    missing = _missing(
-        s, "exists (select 1 from features.feat__game f where f.game_id = g.game_id)"
-    )
+    missing = _missing(s, st, st.featured.__contains__)
     if missing:
         return CheckResult(
             name, False, f"{len(missing)} games have no feat__game row: {_listed(missing)}"
         )
-    if bad:
-        ids = [r["game_id"] for r in bad]
+    ids = st.incomplete.get(s.run_date, [])
+    if ids:
         return CheckResult(
             name,
             False,
             f"{len(ids)} games have null required features ({', '.join(REQUIRED_FEATURES)}): {_listed(ids)}",
         )
-    return CheckResult(name, True, f"{len(_games(s))} feature rows complete")
+    return CheckResult(name, True, f"{len(_games(s, st))} feature rows complete")
 
 
-def prediction_per_game(s: Scope) -> CheckResult:
+def prediction_per_game(s: Scope, st: Stored) -> CheckResult:
     problems = []
     for model, version in sorted(s.model_versions.items()):
-        missing = _missing(
-            s,
-            "exists (select 1 from outputs.game_prediction p where p.run_id = ? and p.game_id = g.game_id"
-            " and p.model = ? and p.model_version = ?)",
-            (s.run_id, model, version),
-        )
+        missing = _missing(s, st, lambda g: (s.run_id, g, model, version) in st.predicted)  # noqa: B023
         if missing:
             problems.append(f"{len(missing)} games lack a {version} prediction: {_listed(missing)}")
     versions = ", ".join(sorted(s.model_versions.values()))
     if problems:
         return CheckResult("prediction_per_game", False, "; ".join(problems))
     return CheckResult(
-        "prediction_per_game", True, f"{len(_games(s))} games predicted by {versions}"
+        "prediction_per_game", True, f"{len(_games(s, st))} games predicted by {versions}"
     )
 
 
-def grounded_tldr_per_game(s: Scope) -> CheckResult:
-    missing = _missing(
-        s,
-        "exists (select 1 from outputs.game_tldr t where t.run_id = ? and t.game_id = g.game_id"
-        " and t.is_grounded and length(trim(t.tldr_text)) > 0)",
-        (s.run_id,),
-    )
+def grounded_tldr_per_game(s: Scope, st: Stored) -> CheckResult:
+    missing = _missing(s, st, lambda g: (s.run_id, g) in st.grounded)
     if missing:
         return CheckResult(
             "grounded_tldr_per_game",
             False,
             f"{len(missing)} games lack a grounded TL;DR: {_listed(missing)}",
         )
-    return CheckResult("grounded_tldr_per_game", True, f"{len(_games(s))} grounded TL;DRs")
+    return CheckResult("grounded_tldr_per_game", True, f"{len(_games(s, st))} grounded TL;DRs")
 
 
-CHECKS: list[Callable[[Scope], CheckResult]] = [
+CHECKS: list[Callable[[Scope, Stored], CheckResult]] = [
     scheduled_games_in_fct_game,
     schedule_records_usable,
     market_snapshot_per_game,
@@ -251,22 +317,32 @@ CHECKS: list[Callable[[Scope], CheckResult]] = [
 
 
 def run_checks(scope: Scope) -> list[CheckResult]:
-    return [check(scope) for check in CHECKS]
+    return run_checks_of([scope])[0]
 
 
-def record_checks(wh: Warehouse, run_id: str, results: list[CheckResult]) -> None:
+def run_checks_of(scopes: Sequence[Scope]) -> list[list[CheckResult]]:
+    """The checks of many scopes of one league (a backfill's batch) from one read of each relation."""
+    stored = read_stored(scopes[0].warehouse, scopes)
+    return [[check(s, stored) for check in CHECKS] for s in scopes]
+
+
+def record_checks(wh: Warehouse, checked: Sequence[tuple[str, list[CheckResult]]]) -> None:
+    """Each run's check results, replacing any it had (one statement each for a batch)."""
     now = datetime.now(UTC)
-    wh.replace(
-        "ops.validation",
-        {"run_id": run_id},
-        [
-            {
-                "run_id": run_id,
-                "check_name": r.name,
-                "passed": r.passed,
-                "detail": r.detail,
-                "checked_at": now,
-            }
-            for r in results
-        ],
-    )
+    runs = [run_id for run_id, _ in checked]
+    with wh.transaction():
+        wh.execute(f"delete from ops.validation where run_id in ({marks(runs)})", runs)
+        wh.insert_all(
+            "ops.validation",
+            [
+                {
+                    "run_id": run_id,
+                    "check_name": r.name,
+                    "passed": r.passed,
+                    "detail": r.detail,
+                    "checked_at": now,
+                }
+                for run_id, results in checked
+                for r in results
+            ],
+        )

@@ -11,6 +11,7 @@ from spread_eagle.warehouse.base import (
     Warehouse,
     WarehouseError,
     WarehouseMissingError,
+    marks,
 )
 
 
@@ -52,4 +53,5 @@ __all__ = [
     "WarehouseMissingError",
     "connect",
     "duckdb_path",
+    "marks",
 ]

@@ -59,6 +59,11 @@ def load_migrations() -> list[Migration]:
     return sorted(found, key=lambda m: m.version)
 
 
+def marks(values: Sequence[object]) -> str:
+    """The `?` placeholders of an `in (...)` list of `values` (a batch's dates, run ids...)."""
+    return ", ".join("?" for _ in values)
+
+
 def to_storage(value: Any) -> Any:
     """Python value -> what the engines store (naive UTC for datetimes)."""
     if isinstance(value, datetime) and value.tzinfo is not None:
@@ -126,6 +131,14 @@ class Warehouse(abc.ABC):
     @abc.abstractmethod
     def run_lock(self, key: str) -> contextlib.AbstractContextManager[None]:
         """Hold an exclusive lock named `key` for the block, or raise LockHeldError at once."""
+
+    @contextlib.contextmanager
+    def run_locks(self, keys: Sequence[str]) -> Iterator[None]:
+        """Hold the run locks of many runs (a backfill's batch) for the block."""
+        with contextlib.ExitStack() as stack:
+            for key in keys:
+                stack.enter_context(self.run_lock(key))
+            yield
 
     _conn: Any = None  # the engine's connection, opened on first use
 

@@ -112,28 +112,34 @@ class PostgresWarehouse(Warehouse):
 
     @contextlib.contextmanager
     def run_lock(self, key: str) -> Iterator[None]:
-        # A session-level advisory lock on a connection of its own, so it outlives transactions
-        # and is released by PostgreSQL if this process dies. The run checks it is still held
-        # (check_run_lock) before each step and before publish commits: a terminated lock
-        # connection would otherwise admit a second run of the same date.
-        lock_id = _lock_id(key)
+        with self.run_locks([key]):
+            yield
+
+    @contextlib.contextmanager
+    def run_locks(self, keys: Sequence[str]) -> Iterator[None]:
+        # Session-level advisory locks on a connection of their own (one for a batch's locks), so
+        # they outlive transactions and are released by PostgreSQL if this process dies. The run
+        # checks its lock is still held (check_run_lock) before each step and before publish
+        # commits: a terminated lock connection would otherwise admit a second run of the date.
         lock_conn = self._connect_aside()
+        taken: list[str] = []
         try:
-            row = lock_conn.execute("select pg_try_advisory_lock(%s)", [lock_id]).fetchone()
-            if not row or not row[0]:
-                raise LockHeldError(
-                    f"a run for {key} is already in progress in this database; wait for it to finish"
-                    " (spread-eagle status shows it)"
-                )
-            self._run_locks[key] = lock_conn
-            try:
-                yield
-            finally:
-                self._run_locks.pop(key, None)
-                with contextlib.suppress(psycopg.Error):  # a lost connection released it already
-                    lock_conn.execute("select pg_advisory_unlock(%s)", [lock_id])
+            for key in keys:
+                row = lock_conn.execute(
+                    "select pg_try_advisory_lock(%s)", [_lock_id(key)]
+                ).fetchone()
+                if not row or not row[0]:
+                    raise LockHeldError(
+                        f"a run for {key} is already in progress in this database; wait for it to"
+                        " finish (spread-eagle status shows it)"
+                    )
+                taken.append(key)
+                self._run_locks[key] = lock_conn
+            yield
         finally:
-            with contextlib.suppress(psycopg.Error):
+            for key in taken:
+                self._run_locks.pop(key, None)
+            with contextlib.suppress(psycopg.Error):  # closing the session releases its locks
                 lock_conn.close()
 
     def check_run_lock(self, key: str) -> None:

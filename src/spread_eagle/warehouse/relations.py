@@ -3,18 +3,28 @@ building SQL by hand. Each returns plain dict rows in a stable order (determinis
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
-from spread_eagle.warehouse.base import Row, Warehouse
+from spread_eagle.warehouse.base import Row, Warehouse, marks
 
 
 def game_features(wh: Warehouse, league: str, day: date) -> list[Row]:
     """feat__game rows of a league's date, by kickoff then game id."""
-    return wh.query(
-        "select * from features.feat__game where league_id = ? and game_date = ?"
-        " order by kickoff_at, game_id",
-        (league, day),
-    )
+    return game_features_on(wh, league, [day]).get(day, [])
+
+
+def game_features_on(wh: Warehouse, league: str, days: Sequence[date]) -> dict[date, list[Row]]:
+    """feat__game rows of a league's dates (a batch's, in one read), each date's by kickoff then
+    game id."""
+    by_day: dict[date, list[Row]] = {}
+    for row in wh.query(
+        f"select * from features.feat__game where league_id = ? and game_date in ({marks(days)})"
+        " order by game_date, kickoff_at, game_id",
+        (league, *days),
+    ):
+        by_day.setdefault(row["game_date"], []).append(row)
+    return by_day
 
 
 def finished_games(wh: Warehouse, league: str, before: date, seasons: int) -> list[Row]:
@@ -40,6 +50,18 @@ def run_predictions(wh: Warehouse, run_id: str, model: str | None = None) -> lis
     )
 
 
+def runs_predictions(wh: Warehouse, run_ids: Sequence[str]) -> dict[str, list[Row]]:
+    """The predictions many runs wrote (a batch's, in one read), each run's by game."""
+    by_run: dict[str, list[Row]] = {run_id: [] for run_id in run_ids}
+    for row in wh.query(
+        f"select * from outputs.game_prediction where run_id in ({marks(run_ids)})"
+        " order by run_id, game_id, model",
+        run_ids,
+    ):
+        by_run[row["run_id"]].append(row)
+    return by_run
+
+
 def model_history(wh: Warehouse, league: str, before: date) -> list[Row]:
     """Every final game before a date with what the models learn from: teams, venue, rest, the
     score, and the market's closing numbers (for the blend's calibration), oldest first."""
@@ -60,9 +82,17 @@ def model_history(wh: Warehouse, league: str, before: date) -> list[Row]:
 
 def best_prices(wh: Warehouse, league: str, day: date) -> list[Row]:
     """The price of the best available spread line of each side, per game of a date."""
-    return wh.query(
-        "select l.game_id, l.spread_home_best_price, l.spread_away_best_price"
+    return best_prices_on(wh, league, [day]).get(day, [])
+
+
+def best_prices_on(wh: Warehouse, league: str, days: Sequence[date]) -> dict[date, list[Row]]:
+    """`best_prices` of many dates (a batch's, in one read), each date's by game."""
+    by_day: dict[date, list[Row]] = {}
+    for row in wh.query(
+        "select g.game_date, l.game_id, l.spread_home_best_price, l.spread_away_best_price"
         " from facts.fct__game_line l join facts.fct__game g on g.game_id = l.game_id"
-        " where g.league_id = ? and g.game_date = ? order by l.game_id",
-        (league, day),
-    )
+        f" where g.league_id = ? and g.game_date in ({marks(days)}) order by g.game_date, l.game_id",
+        (league, *days),
+    ):
+        by_day.setdefault(row.pop("game_date"), []).append(row)
+    return by_day
