@@ -144,10 +144,11 @@ def _provider_checks(
                 )
             )
     if "replay" in kinds.values():
-        for what, path, variable in (
-            ("games file", settings.resolved_games_file, "SPREAD_EAGLE_GAMES_FILE"),
-            ("lines file", settings.resolved_lines_file, "SPREAD_EAGLE_LINES_FILE"),
-        ):
+        replay_files = [("games file", settings.games_file_for(league), "SPREAD_EAGLE_GAMES_FILE")]
+        lines_file = settings.lines_file_for(league)
+        if lines_file is not None:
+            replay_files.append(("lines file", lines_file, "SPREAD_EAGLE_LINES_FILE"))
+        for what, path, variable in replay_files:
             add(
                 DoctorCheck(
                     MISSING_GAMES,

@@ -122,6 +122,6 @@ def fit_weights(
         for k in keys:
             expected = float(p[:, folded == k].sum())
             observed = float((observed_values == k).sum())
-            if expected > 0 and observed > 0:
+            if expected > 0:  # a value never seen (an NBA tie) gets weight 0
                 weights[int(k)] *= observed / expected
     return {k: round(v, 4) for k, v in sorted(weights.items())}
