@@ -560,6 +560,7 @@ def correct_result(
     when, why and the score it replaces. It wins over every source on the next run of any date at
     or after the game (whose clock is at or after it); nothing is rewritten by hand."""
     from spread_eagle.corrections import CorrectionError, record_correction
+    from spread_eagle.leagues import load_league
     from spread_eagle.publish.slate import iso_z
     from spread_eagle.warehouse import WarehouseError, connect
 
@@ -577,6 +578,7 @@ def correct_result(
             wh.migrate()
             row = record_correction(
                 wh,
+                facts_schema=load_league(league_id, settings.leagues_dir).schema("facts"),
                 league=league_id,
                 game_id=game_id,
                 home_score=home_score,

@@ -123,7 +123,7 @@ class HistoryWalk:
 
     @classmethod
     def read(cls, wh: Warehouse, league: League, last: date) -> HistoryWalk:
-        rows = model_history(wh, league.league, last)
+        rows = model_history(wh, league, last)
         return cls(league, [history_record(r) for r in rows], last)
 
     def forecast(self, day: date, today: Sequence[GameRecord]) -> tuple[list[Forecast], int]:
@@ -140,8 +140,8 @@ def predict(ctx: RunContext, walk: HistoryWalk | None = None) -> StepOutcome:
     """Forecast the date's games; `walk` is a backfill batch's shared walk (else one is read)."""
     wh, league = ctx.warehouse, ctx.league.league
     versions = configured_versions(ctx.settings.models, ctx.league)
-    features = game_features(wh, league, ctx.run_date)
-    prices = {r["game_id"]: r for r in best_prices(wh, league, ctx.run_date)}
+    features = game_features(wh, ctx.league, ctx.run_date)
+    prices = {r["game_id"]: r for r in best_prices(wh, ctx.league, ctx.run_date)}
     today = [today_record(r, prices.get(r["game_id"])) for r in features]
     walk = walk or HistoryWalk.read(wh, ctx.league, ctx.run_date)
     forecasts, history = walk.forecast(ctx.run_date, today)

@@ -40,7 +40,7 @@ def build_ui(ctx: RunContext) -> None:
         ["build", "--select", "tag:publish", "--exclude-resource-type", "unit_test"],
         league=ctx.league,
         as_of=ctx.as_of,
-        work_dir=ctx.settings.log_dir / "dbt",
+        work_dir=ctx.settings.log_dir / "dbt" / ctx.league.league,
         threads=ctx.settings.dbt_threads,
     )
     record_results(ctx.warehouse, ctx.run_id, STEP, outcome)
@@ -52,17 +52,20 @@ def switch(ctx: RunContext) -> StepOutcome:
     wh = ctx.warehouse
     league, run_date = ctx.league.league, ctx.run_date
     cards = wh.query(
-        "select * from ui.ui__game_card where league_id = ? and run_date = ? order by kickoff_at, game_id",
+        f"select * from {ctx.league.schema('ui')}.ui__game_card where league_id = ?"
+        " and run_date = ? order by kickoff_at, game_id",
         (league, run_date),
     )
     predictions: dict[str, list] = defaultdict(list)
     for p in wh.query(
-        "select * from ui.ui__game_prediction where league_id = ? and run_date = ?",
+        f"select * from {ctx.league.schema('ui')}.ui__game_prediction"
+        " where league_id = ? and run_date = ?",
         (league, run_date),
     ):
         predictions[p["game_id"]].append(p)
     expected = wh.scalar(
-        "select count(*) from facts.fct__game where league_id = ? and game_date = ?",
+        f"select count(*) from {ctx.league.schema('facts')}.fct__game"
+        " where league_id = ? and game_date = ?",
         (league, run_date),
     )
     if len(cards) != expected:

@@ -99,7 +99,7 @@ def write_grounded(
 
 def _games(ctx: RunContext) -> list[GameTldr]:
     wh = ctx.warehouse
-    features = game_features(wh, ctx.league.league, ctx.run_date)
+    features = game_features(wh, ctx.league, ctx.run_date)
     every: dict[str, list[dict[str, Any]]] = {}
     for p in run_predictions(wh, ctx.run_id):
         every.setdefault(p["game_id"], []).append(p)

@@ -62,6 +62,8 @@ class Scope:
     run_id: str
     model_versions: dict[str, str]
     accept_quarantined: bool = False
+    facts: str = "facts"  # the league's dbt schemas (League.schema)
+    features: str = "features"
 
     @property
     def date_params(self) -> tuple[str, date, datetime]:
@@ -76,7 +78,8 @@ def _games(s: Scope) -> list[str]:
     return [
         r["game_id"]
         for r in s.warehouse.query(
-            "select game_id from facts.fct__game where league_id = ? and game_date = ? order by game_id",
+            f"select game_id from {s.facts}.fct__game where league_id = ? and game_date = ?"
+            " order by game_id",
             (s.league, s.run_date),
         )
     ]
@@ -87,7 +90,7 @@ def _missing(s: Scope, condition: str, params: tuple[object, ...] = ()) -> list[
     return [
         r["game_id"]
         for r in s.warehouse.query(
-            f"select g.game_id from facts.fct__game g where g.league_id = ? and g.game_date = ?"
+            f"select g.game_id from {s.facts}.fct__game g where g.league_id = ? and g.game_date = ?"
             f" and not ({condition}) order by g.game_id",
             (s.league, s.run_date, *params),
         )
@@ -114,7 +117,8 @@ def scheduled_games_in_fct_game(s: Scope) -> CheckResult:
     present = {
         (r["home_team_id"], r["away_team_id"])
         for r in wh.query(
-            "select home_team_id, away_team_id from facts.fct__game where league_id = ? and game_date = ?",
+            f"select home_team_id, away_team_id from {s.facts}.fct__game"
+            " where league_id = ? and game_date = ?",
             (s.league, s.run_date),
         )
     }
@@ -164,7 +168,7 @@ def schedule_records_usable(s: Scope) -> CheckResult:
 def market_snapshot_per_game(s: Scope) -> CheckResult:
     missing = _missing(
         s,
-        "exists (select 1 from facts.fct__market_snapshot m where m.game_id = g.game_id"
+        f"exists (select 1 from {s.facts}.fct__market_snapshot m where m.game_id = g.game_id"
         " and m.captured_at <= ?)",
         (s.as_of,),
     )
@@ -184,12 +188,12 @@ def features_without_unexpected_nulls(s: Scope) -> CheckResult:
     for side in ("home", "away"):
         conditions += [f"({side}_{c} is null and {side}_games_last_n > 0)" for c in FORM_FEATURES]
     bad = s.warehouse.query(
-        f"select game_id from features.feat__game where league_id = ? and game_date = ?"
+        f"select game_id from {s.features}.feat__game where league_id = ? and game_date = ?"
         f" and ({' or '.join(conditions)}) order by game_id",
         (s.league, s.run_date),
     )
     missing = _missing(
-        s, "exists (select 1 from features.feat__game f where f.game_id = g.game_id)"
+        s, f"exists (select 1 from {s.features}.feat__game f where f.game_id = g.game_id)"
     )
     if missing:
         return CheckResult(

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader
 
 from spread_eagle.config import Settings
-from spread_eagle.leagues import League, UnknownLeagueError, load_league
+from spread_eagle.leagues import League, UnknownLeagueError, known_leagues, load_league
 from spread_eagle.publish.documents import PublishedReader, SidecarReader
 
 PAGE_CACHE_SIZE = 512
@@ -65,8 +65,12 @@ class Web:
             raise WebError(HTTPStatus.BAD_REQUEST, str(exc)) from None
 
     def render(self, template: str, **context: Any) -> str:
+        """A page; every page has the league switch (the page's `league`, else the default)."""
+        context.setdefault("league", self.settings.league)
         return self.env.get_template(template).render(
-            backtest=(self.settings.backtest_dir / "metrics.json").is_file(), **context
+            backtest=(self.settings.backtest_dir / "metrics.json").is_file(),
+            leagues=known_leagues(self.settings.leagues_dir),
+            **context,
         )
 
     def page(self, key: tuple[Any, ...], build: Any) -> HTMLResponse:
