@@ -324,7 +324,8 @@ def demo(
         games_file = settings.games_file_for(league_config)
     except (UnknownLeagueError, ValueError) as exc:
         raise _fail(str(exc)) from None
-    newest = _newest_date(games_file, league_config)
+    days = _finished_dates(games_file, league_config)
+    newest = days[-1]
     out.print(
         f"[bold]Spread Eagle demo[/]: replaying {games_file.name} ({league_config.name}) "
         f"for the newest date, {newest}, into {settings.database_url}"
@@ -343,12 +344,13 @@ def demo(
     out.print(
         "  spread-eagle serve                           # the web UI on http://127.0.0.1:8000"
     )
+    other = days[-2] if len(days) > 1 else newest
     out.print(
-        "  spread-eagle run-daily --date 2024-11-24     # any other date of the bundled history"
+        f"  spread-eagle run-daily --date {other}{flag}     # any other date of the bundled history"
     )
 
 
-def _newest_date(games_file: Path, league: League) -> date:
+def _finished_dates(games_file: Path, league: League) -> list[date]:
     from spread_eagle.ingest.providers.replay import ReplayError, game_dates
 
     try:
@@ -357,7 +359,7 @@ def _newest_date(games_file: Path, league: League) -> date:
         raise _fail(str(exc)) from None
     if not days:
         raise _fail(f"{games_file} has no finished games to replay")
-    return days[-1]
+    return days
 
 
 @app.command()

@@ -1,5 +1,6 @@
-"""Replay: serves an nflverse-format games CSV, plus the aussportsbetting.com open/close sheet, as if
-they were live sources at a given `as_of`.
+"""Replay: serves a league's games CSV (nflverse's format for the NFL, the NBA file's for the NBA:
+`ingest/parsers/games_file.py`), plus the aussportsbetting.com open/close sheet where the league
+has one, as if they were live sources at a given `as_of`.
 
 Capture times it assumes (from the league config `leagues/<league>.yaml`):
 - the closing line (nflverse's lines, and the sheet's `* Close` columns) is captured
