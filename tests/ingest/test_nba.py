@@ -82,6 +82,8 @@ def test_flawed_rows_are_quarantined_with_their_reason() -> None:
     assert reasons[3] == "a team plays twice on 2024-01-15"
     assert reasons[4] == "unknown team 'zzz' in away"
     assert all(q.record for q in parsed.quarantined)  # the row itself is kept
+    assert parsed.quarantined[0].record_ref == "20240114_MIA_NYK"  # named by the game it would be
+    assert parsed.quarantined[4].record_ref == "line 8"  # an unknown team: by its line
 
 
 def test_every_alias_the_sources_use_resolves() -> None:

@@ -154,7 +154,7 @@ def games_row(row: dict[str, str], league: League) -> list[str | None]:
         (row.get("score_away") or "").strip(),
     )
     values: dict[str, str | None] = {
-        "game_id": f"{day.replace('-', '')}_{away}_{home}",
+        "game_id": _game_ref(row, league),
         "season": row["season"].strip(),
         "game_type": game_type(row),
         "gameday": day,
@@ -176,6 +176,13 @@ def games_row(row: dict[str, str], league: League) -> list[str | None]:
         "away_moneyline": (row.get("moneyline_away") or "").strip() or None,
     }
     return [values.get(c) for c in COLUMNS]
+
+
+def _game_ref(row: dict[str, str], league: League) -> str | None:
+    """The game id a row would have (`<YYYYMMDD>_<AWAY>_<HOME>`), when its teams and date read."""
+    home, away = league.team_id(row.get("home")), league.team_id(row.get("away"))
+    day = (row.get("date") or "").strip()
+    return f"{day.replace('-', '')}_{away}_{home}" if home and away and len(day) == 10 else None
 
 
 def parse_nba_csv(payload: Payload, league: League) -> ParsedPayload:
@@ -206,7 +213,7 @@ def parse_nba_csv(payload: Payload, league: League) -> ParsedPayload:
             )
             continue
         problem = _row_problem(row, league)
-        ref = f"line {line_no}"
+        ref = _game_ref(row, league) or f"line {line_no}"
         if problem is None:
             out = games_row(row, league)
             ref = str(out[0])
