@@ -19,6 +19,10 @@ than the starter he replaces) with a wide variance, so a starting-QB change move
 once and the model learns the new starter quickly. Home field is itself a slowly-learned state
 (`home_field_rate`), since the NFL's home edge has shrunk over the decades.
 
+A league without quarterbacks (the NBA) has no `qb_*` constants in its config, and then no QB
+terms at all; a source without rest days (the NBA file) can have them counted from the model's own
+schedule (`rest_from_schedule`: days since each team's last game it learned from).
+
 Totals: each team has an offence and a defence rating in points, learned with a fixed rate, on a
 league-wide scoring level that also drifts. Win probability comes from the league's discrete
 margin distribution (key numbers included) around the predicted margin with the model's own
