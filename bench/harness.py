@@ -215,7 +215,16 @@ def finish_machine(info: dict[str, Any]) -> dict[str, Any]:
 
 def versions() -> dict[str, Any]:
     out: dict[str, Any] = {"python": platform.python_version()}
-    for name in ("dbt-core", "dbt-duckdb", "dbt-postgres", "duckdb", "psycopg", "uvicorn"):
+    for name in (
+        "dbt-core",
+        "dbt-duckdb",
+        "dbt-postgres",
+        "duckdb",
+        "psycopg",
+        "uvicorn",
+        "httptools",
+        "uvloop",
+    ):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

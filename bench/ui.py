@@ -3,13 +3,22 @@
 p50/p99 latency and throughput of the slate page (/slates/2024-11-24) and of
 /api/slates/2024-11-24 at 32 concurrent keep-alive connections for 20 s each, against the real
 server process (uvicorn) on 127.0.0.1 over a warehouse where the daily run published 2024-11-24.
-The load generator is a small asyncio HTTP/1.1 client in this process; both share the machine.
 Bounded: each target stops after --seconds, and only 127.0.0.1 is ever contacted.
+
+The load generator is a small asyncio HTTP/1.1 client in this process (on uvloop when installed,
+as the server is): a closed loop, each of the 32 connections sends its next request when the
+previous answer is read, so a request's latency is the server's time plus its wait behind the
+other 31. It shares the cores with the server (same priority, not pinned), so its own CPU per
+request is measured and reported beside the server's (`/proc/<pid>/stat` of the server,
+`getrusage` of this process, over each window): the cheaper the client, the more of the cores go
+to the server, and a slow server is not hidden behind a slow client. Latency is taken from just
+before the request is written to when the last byte of the answer is read.
 
 Usage: python -m bench.ui [--engine duckdb|postgres|both] [--pg-url postgresql://...]
                                 [--seconds 20] [--connections 32] [--database-url URL]
 (--database-url reuses a warehouse where 2024-11-24 is already published.)
-`python -m bench` calls `measure` in a child process: p50/p99 per window and the server's peak RSS.
+`python -m bench` calls `measure` in a child process (`--only ui`): p50/p99 per window, CPU per
+request and the server's peak RSS.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -24,14 +34,16 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import psycopg
 
 HOST = "127.0.0.1"
 DAY = "2024-11-24"
+T = TypeVar("T")
 TARGETS = (f"/slates/{DAY}", f"/api/slates/{DAY}")
 PIPELINE = """
 import sys
@@ -87,6 +99,17 @@ async def load(
     return latencies, errors, time.perf_counter() - started
 
 
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run, on uvloop when it is installed (as serve's loop is): the load generator then
+    costs ~25 us of CPU a request instead of ~30-40, and what it does not use goes to the server."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coro)
+
+
 def start_server(database_url: str, work: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     env = {
@@ -124,6 +147,40 @@ def stop_server(server: subprocess.Popen[bytes]) -> float:
     return usage.ru_maxrss / 1024
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU seconds of a process (another one's from /proc; NaN where there is
+    none), or of this one."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def window(
+    port: int, server_pid: int, path: str, seconds: float, connections: int
+) -> dict[str, Any]:
+    """One load window: latencies, errors, requests/s, and the CPU per request (microseconds)
+    of the server and of this load generator."""
+    server_cpu, own_cpu = cpu_seconds(server_pid), cpu_seconds()
+    latencies, errors, elapsed = run(load(port, path, seconds, connections))
+    n = max(1, len(latencies))
+    p50, p99 = percentiles(latencies)
+    return {
+        "p50_ms": p50,
+        "p99_ms": p99,
+        "rps": len(latencies) / elapsed,
+        "requests": len(latencies),
+        "errors": errors,
+        "elapsed": elapsed,
+        "server_cpu_us": (cpu_seconds(server_pid) - server_cpu) / n * 1e6,
+        "client_cpu_us": (cpu_seconds() - own_cpu) / n * 1e6,
+    }
+
+
 def percentiles(latencies: list[float]) -> tuple[float, float]:
     """p50 and p99 in milliseconds."""
     ordered = sorted(latencies)
@@ -136,12 +193,12 @@ def bench(database_url: str, seconds: float, connections: int, work: Path) -> No
     server, port = start_server(database_url, work)
     try:
         for path in TARGETS:
-            asyncio.run(load(port, path, 1.0, 4))  # warm the caches
-            latencies, errors, elapsed = asyncio.run(load(port, path, seconds, connections))
-            p50, p99 = percentiles(latencies)
+            run(load(port, path, 1.0, 4))  # warm the caches
+            w = window(port, server.pid, path, seconds, connections)
             print(
-                f"  {path:<26} {len(latencies):>7} requests in {elapsed:5.1f}s = {len(latencies) / elapsed:7.0f}/s"
-                f"   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   non-200: {len(errors)}",
+                f"  {path:<26} {w['requests']:>7} requests in {w['elapsed']:5.1f}s = {w['rps']:7.0f}/s"
+                f"   p50 {w['p50_ms']:6.1f} ms   p99 {w['p99_ms']:6.1f} ms   non-200: {len(w['errors'])}"
+                f"   CPU/request: server {w['server_cpu_us']:.0f} us, load generator {w['client_cpu_us']:.0f} us",
                 flush=True,
             )
     finally:
@@ -154,28 +211,28 @@ def measure(
     seconds: float = 10.0,
     connections: int = 32,
     windows: int = 3,
+    publish_first: bool = False,
 ) -> dict[str, Any]:
-    """Publish 2024-11-24 (unless database_url is given and already has it), serve it, and load
-    each route for `windows` windows of `seconds`: p50/p99 per window, requests/s, the server's
-    peak RSS."""
+    """Publish 2024-11-24 (to a fresh DuckDB file when no database_url is given, else only with
+    publish_first), serve it, and load each route for `windows` windows of `seconds`: p50/p99
+    per window, requests/s, the CPU per request of the server and of the load generator, the
+    server's peak RSS."""
     folder = Path(work)
-    url = database_url
-    if url is None:
-        url = f"duckdb:///{folder / 'serve.duckdb'}"
+    url = database_url or f"duckdb:///{folder / 'serve.duckdb'}"
+    if publish_first or database_url is None:
         publish(url, folder)
-    out: dict[str, Any] = {"page_p50_ms": [], "page_p99_ms": [], "api_p50_ms": [], "api_p99_ms": []}
-    out.update(page_rps=[], api_rps=[], non_200=0)
+    figures = ("p50_ms", "p99_ms", "rps", "server_cpu_us", "client_cpu_us")
+    out: dict[str, Any] = {f"{key}_{f}": [] for key in ("page", "api") for f in figures}
+    out["non_200"] = 0
     server, port = start_server(url, folder)
     try:
         for key, path in zip(("page", "api"), TARGETS, strict=True):
-            asyncio.run(load(port, path, 1.0, 4))  # warm the caches
+            run(load(port, path, 1.0, 4))  # warm the caches
             for _ in range(windows):
-                latencies, errors, elapsed = asyncio.run(load(port, path, seconds, connections))
-                p50, p99 = percentiles(latencies)
-                out[f"{key}_p50_ms"].append(p50)
-                out[f"{key}_p99_ms"].append(p99)
-                out[f"{key}_rps"].append(len(latencies) / elapsed)
-                out["non_200"] += len(errors)
+                w = window(port, server.pid, path, seconds, connections)
+                for f in figures:
+                    out[f"{key}_{f}"].append(w[f])
+                out["non_200"] += len(w["errors"])
     finally:
         out["server_peak_rss_mb"] = [stop_server(server)]
     return out

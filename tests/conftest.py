@@ -7,6 +7,7 @@ FAILS: it never silently skips what it was told to test.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import uuid
@@ -21,6 +22,12 @@ from spread_eagle.config import Settings
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 FIXTURES = Path(__file__).parent / "fixtures"
+# The replayed history tests run on: the bundled files cut to the 2022-2024 seasons, which every
+# test date falls in. A fresh warehouse then lands, builds and walks 854 games instead of 6,991,
+# so a daily run from empty costs a third; tests that need the whole history (the demo, the
+# backtest, the models) name the bundled files themselves.
+HISTORY_GAMES_FILE = FIXTURES / "history" / "nflverse_games_2022_2024.csv"
+HISTORY_LINES_FILE = FIXTURES / "history" / "nfl_odds_open_close_2022_2024.csv"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,6 +45,8 @@ def _pg_base(config: pytest.Config) -> str | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("SPREAD_EAGLE_GAMES_FILE", str(HISTORY_GAMES_FILE))
+    os.environ.setdefault("SPREAD_EAGLE_LINES_FILE", str(HISTORY_LINES_FILE))
     base = _pg_base(config)
     if base:
         try:
@@ -119,21 +128,15 @@ def duckdb_settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path, f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
 
 
-# -- a warehouse with 2024-11-24 published, built once per engine and test session ------------------
+# -- a warehouse with 2024-11-24 published, built once per engine for the whole test run ------------
 
 PUBLISHED_DATE = date(2024, 11, 24)
 
 
-@pytest.fixture(scope="session")
-def published_templates(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Iterator[dict[str, str]]:
-    """engine -> URL of a warehouse where the daily run of 2024-11-24 published (built lazily)."""
-    built: dict[str, str] = {}
-    yield built
-    for engine, url in built.items():
-        if engine == "postgres":
-            drop_postgres_database(url)
+def _shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder all xdist workers of this test run share (their base temps' parent)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 def _build_template(engine: str, tmp: Path, base: str | None) -> str:
@@ -149,21 +152,33 @@ def _build_template(engine: str, tmp: Path, base: str | None) -> str:
     return url
 
 
+def published_template(engine: str, request: pytest.FixtureRequest) -> str:
+    """URL of the warehouse where the daily run of 2024-11-24 published (default clock): built by
+    the first worker that asks, under a lock, and read by every other. Never write to it: copy it."""
+    shared = _shared_dir(request.config._tmp_path_factory)  # type: ignore[attr-defined]
+    marker = shared / f"published_{engine}.url"
+    with (shared / f"published_{engine}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not marker.exists():
+            tmp = shared / f"published_{engine}"
+            tmp.mkdir(exist_ok=True)
+            marker.write_text(_build_template(engine, tmp, _pg_base(request.config)))
+    return marker.read_text()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The run's last process (xdist's controller, or the only one) drops the PostgreSQL template."""
+    if hasattr(session.config, "workerinput"):
+        return
+    marker = _shared_dir(session.config._tmp_path_factory) / "published_postgres.url"  # type: ignore[attr-defined]
+    if marker.exists():
+        drop_postgres_database(marker.read_text())
+
+
 @pytest.fixture
-def published_url(
-    engine: str,
-    published_templates: dict[str, str],
-    tmp_path_factory: pytest.TempPathFactory,
-    tmp_path: Path,
-    request: pytest.FixtureRequest,
-) -> Iterator[str]:
+def published_url(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A private copy of a warehouse where 2024-11-24 was run and published (default clock)."""
-    base = _pg_base(request.config)
-    if engine not in published_templates:
-        published_templates[engine] = _build_template(
-            engine, tmp_path_factory.mktemp(f"published_{engine}"), base
-        )
-    template = published_templates[engine]
+    template = published_template(engine, request)
     if engine == "duckdb":
         copy = tmp_path / "published.duckdb"  # not the `warehouse_url` file
         shutil.copyfile(template.removeprefix("duckdb:///"), copy)

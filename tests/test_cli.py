@@ -85,7 +85,12 @@ def test_status_on_a_fresh_checkout(in_tmp: Path) -> None:
 
 
 @pytest.mark.slow
-def test_demo_then_slate_status_validate_doctor(in_tmp: Path) -> None:
+def test_demo_then_slate_status_validate_doctor(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the demo as a new user runs it: the whole bundled history, not the tests' cut of it
+    monkeypatch.delenv("SPREAD_EAGLE_GAMES_FILE")
+    monkeypatch.delenv("SPREAD_EAGLE_LINES_FILE")
     runner = CliRunner()
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 0, result.output

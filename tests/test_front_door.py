@@ -119,14 +119,12 @@ def _remount(path: Path, options: str) -> None:
 
 
 def test_a_duckdb_file_in_a_read_only_folder(
-    mounted: Path, tmp_path: Path, published_templates: dict[str, str]
+    mounted: Path, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """Writers say the folder is read-only; readers still read (they never write)."""
-    from tests.conftest import _build_template
+    from tests.conftest import published_template
 
-    if "duckdb" not in published_templates:  # the shared published warehouse (built once)
-        published_templates["duckdb"] = _build_template("duckdb", tmp_path / "template", None)
-    source = Path(published_templates["duckdb"].removeprefix("duckdb:///"))
+    source = Path(published_template("duckdb", request).removeprefix("duckdb:///"))
     shutil.copyfile(source, mounted / "w.duckdb")
     shutil.copytree(source.with_name(source.name + ".published"), mounted / "w.duckdb.published")
     _remount(mounted, "ro")
@@ -140,8 +138,12 @@ def test_a_duckdb_file_in_a_read_only_folder(
 
 
 def test_a_full_disk_fails_the_run_in_one_line_and_the_next_run_succeeds(
-    mounted: Path, tmp_path: Path
+    mounted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # 3 MB fills while the run writes the whole bundled history: the disk is full in mid-run with
+    # room left in the file to record the failure (the tests' default cut of it fits in 3 MB)
+    for name in ("SPREAD_EAGLE_GAMES_FILE", "SPREAD_EAGLE_LINES_FILE"):
+        monkeypatch.delenv(name)
     _remount(mounted, "size=3m")
     url = f"duckdb:///{mounted / 'w.duckdb'}"
     code, output = _invoke(url, tmp_path, ["run-daily", "--date", DAY])

@@ -34,13 +34,15 @@ SUNDAY = date(2024, 11, 24)
 
 pytestmark = pytest.mark.slow
 
-# A Python step that takes its time, so a signal lands inside it (the same CLI, in-process).
+# A Python step that takes its time, so a signal or a terminated connection lands inside it (the
+# same CLI, in-process). A signal cuts the sleep short; a terminated connection is seen when it
+# ends, so it is long enough for the test to act while predict runs, and no longer.
 SLOW_PREDICT = """
 import sys, time
 from spread_eagle.pipeline import steps
 original = steps.STEPS["predict"]
 def slow_predict(ctx):
-    time.sleep(60)
+    time.sleep(12)
     return original(ctx)
 steps.STEPS["predict"] = slow_predict
 from spread_eagle.cli import app

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from spread_eagle.config import Settings
+from spread_eagle.config import BUNDLED_GAMES_FILE, BUNDLED_LINES_FILE, Settings
 from spread_eagle.warehouse import connect
 from tests.conftest import make_settings
 from tests.transform.helpers import dbt, differences, land, rows
@@ -45,7 +45,9 @@ def test_duckdb_and_postgres_build_the_same_rows(tmp_path: Path, postgres_url: s
     # The whole bundled history (1999-2024), every model and data test, on both engines.
     built = {}
     for name, url in (("duckdb", f"duckdb:///{tmp_path / 'w.duckdb'}"), ("postgres", postgres_url)):
-        engine = make_settings(tmp_path / name, url)
+        engine = make_settings(
+            tmp_path / name, url, games_file=BUNDLED_GAMES_FILE, lines_file=BUNDLED_LINES_FILE
+        )
         land(engine, date(2025, 2, 9), as_of=datetime(2025, 3, 1, tzinfo=UTC)).warehouse.close()
         dbt(engine, ["build", "--exclude", "tag:publish", "--exclude-resource-type", "unit_test"])
         built[name] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,7 @@ EVIL_TLDR = '<script>alert("tldr")</script><img src=x onerror="alert(\'tldr\')">
 EVIL_TEAM = "<img src=x onerror=alert('team')>"
 EVIL_DAY = date(2030, 1, 6)
 
+HISTORY_FILES = ("SPREAD_EAGLE_GAMES_FILE", "SPREAD_EAGLE_LINES_FILE")
 PIPELINE = """
 import sys
 from datetime import date
@@ -83,18 +85,25 @@ def published(
         # keep the DuckDB file open and hide whether the server itself ever opens it.
         done = subprocess.run(
             [sys.executable, "-c", PIPELINE, url, str(tmp / "logs"), str(SUNDAY), str(MONDAY)],
+            # the whole bundled history (not the tests' cut of it), so the models have the
+            # record that earns plays, and the cards show them
+            env={k: v for k, v in os.environ.items() if k not in HISTORY_FILES},
             capture_output=True,
             text=True,
             timeout=900,
         )
         assert done.returncode == 0, done.stdout + done.stderr
+        if name is not None:  # a pristine copy no one connects to, for tests that write
+            with psycopg.connect(base, autocommit=True) as admin:
+                admin.execute(f'create database "{name}_tpl" template "{name}"')
         yield settings
     finally:
         if name is not None:
             base = _pg_base(request.config)
             assert base is not None
             with psycopg.connect(base, autocommit=True) as admin:
-                admin.execute(f'drop database if exists "{name}" with (force)')
+                for db in (name, f"{name}_tpl"):
+                    admin.execute(f'drop database if exists "{db}" with (force)')
 
 
 @pytest.fixture(scope="session")
@@ -112,6 +121,29 @@ def copy_duckdb(settings: Settings, tmp_path: Path) -> Settings:
     assert folder is not None
     shutil.copytree(folder, tmp_path / "warehouse.duckdb.published")
     return make_settings(tmp_path, f"duckdb:///{target}", backtest_dir=tmp_path / "no_backtest")
+
+
+@pytest.fixture
+def writable(
+    published: Settings, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Settings]:
+    """The session's warehouse copied for a test that writes: the DuckDB file and its published
+    files, or a PostgreSQL database made from the session's pristine template."""
+    if sidecar_dir(published.database_url) is not None:
+        yield copy_duckdb(published, tmp_path)
+        return
+    base = _pg_base(request.config)
+    assert base is not None
+    source = published.database_url.rpartition("/")[2]
+    name = f"se_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f'create database "{name}" template "{source}_tpl"')
+    try:
+        url = f"{base.rpartition('/')[0]}/{name}"
+        yield make_settings(tmp_path, url, backtest_dir=tmp_path / "no_backtest")
+    finally:
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute(f'drop database if exists "{name}" with (force)')
 
 
 def _evil(card: dict[str, Any]) -> dict[str, Any]:
@@ -149,6 +181,41 @@ def publish_evil_copy(settings: Settings) -> None:
         folder = sidecar_dir(settings.database_url)
         if folder is not None:
             export_published(wh, folder, "nfl", EVIL_DAY)
+
+
+def republish(settings: Settings, day: date, run_id: str, tldr: str) -> None:
+    """Publish `day` again the way publish does (one transaction over publish.*, then on DuckDB
+    the export): a new run id, and `tldr` as the first game's TL;DR on its card and detail."""
+    with connect(settings.database_url) as wh:
+        where = "league = 'nfl' and run_date = ?"
+        first = wh.query(f"select * from publish.slate_game where {where} order by ordinal", (day,))
+        card = json.loads(first[0]["card_json"])
+        card = {**card, "tldr": {**card["tldr"], "text": tldr}}
+        detail = json.loads(
+            wh.scalar(
+                f"select detail_json from publish.game_detail where {where} and game_id = ?",
+                (day, card["game_id"]),
+            )
+        )
+        detail.update(card=card, run_id=run_id)
+        with wh.transaction():
+            wh.execute(
+                f"update publish.slate set run_id = ?, published_at = now() where {where}",
+                (run_id, day),
+            )
+            wh.execute(f"update publish.slate_game set run_id = ? where {where}", (run_id, day))
+            wh.execute(
+                f"update publish.slate_game set card_json = ? where {where} and game_id = ?",
+                (json.dumps(card), day, card["game_id"]),
+            )
+            wh.execute(
+                f"update publish.game_detail set run_id = ?, detail_json = ?"
+                f" where {where} and game_id = ?",
+                (run_id, json.dumps(detail), day, card["game_id"]),
+            )
+        folder = sidecar_dir(settings.database_url)
+        if folder is not None:
+            export_published(wh, folder, "nfl", day)
 
 
 class LiveServer:

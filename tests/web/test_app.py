@@ -8,9 +8,14 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jsonschema
 import pytest
 from fastapi.testclient import TestClient
@@ -19,17 +24,24 @@ from typer.testing import CliRunner
 
 from spread_eagle.cli import app as cli
 from spread_eagle.config import Settings
-from spread_eagle.publish.documents import sidecar_dir
-from spread_eagle.warehouse import connect, duckdb_path
+from spread_eagle.leagues import load_league
+from spread_eagle.publish.documents import export_runs, sidecar_dir
+from spread_eagle.run import ledger
+from spread_eagle.run.context import RunContext
+from spread_eagle.warehouse import Warehouse, connect, duckdb_path
 from spread_eagle.web.app import create_app
 from tests.conftest import make_settings
 from tests.web.conftest import (
     EVIL_DAY,
     EVIL_TEAM,
     EVIL_TLDR,
+    MONDAY,
+    SUNDAY,
+    LiveServer,
     copy_duckdb,
     duckdb_only,
     publish_evil_copy,
+    republish,
 )
 
 pytestmark = pytest.mark.slow
@@ -56,18 +68,22 @@ def api_get(client: TestClient, path: str, status: int = 200, **params: str) -> 
     return body
 
 
+def printed_slate(settings: Settings, log_dir: Path, day: str = "2024-11-24") -> str:
+    """What `spread-eagle slate --date DAY --json` prints."""
+    env = {"SPREAD_EAGLE_DATABASE_URL": settings.database_url, "SPREAD_EAGLE_LOG_DIR": str(log_dir)}
+    printed = CliRunner().invoke(cli, ["slate", "--date", day, "--json"], env=env)
+    assert printed.exit_code == 0, printed.output
+    return printed.stdout
+
+
 def test_api_slate_is_byte_for_byte_slate_json(
     client: TestClient, published: Settings, tmp_path: Path
 ) -> None:
     response = client.get("/api/slates/2024-11-24")
     assert response.status_code == 200
-    env = {
-        "SPREAD_EAGLE_DATABASE_URL": published.database_url,
-        "SPREAD_EAGLE_LOG_DIR": str(tmp_path),
-    }
-    printed = CliRunner().invoke(cli, ["slate", "--date", "2024-11-24", "--json"], env=env)
-    assert printed.exit_code == 0, printed.output
-    assert response.text == printed.stdout
+    assert response.text == printed_slate(published, tmp_path)
+    again = client.get("/api/slates/2024-11-24")  # from the response cache on DuckDB
+    assert again.content == response.content and again.headers == response.headers
     with connect(published.database_url) as wh:  # the publication the warehouse holds
         run_id = wh.scalar("select run_id from publish.slate where run_date = '2024-11-24'")
     assert response.json()["run_id"] == run_id and len(response.json()["games"]) == 11
@@ -127,10 +143,16 @@ def test_slate_page_has_a_card_per_game(client: TestClient) -> None:
         assert f"{leader} by {abs(prediction['margin_home']):.1f}" in kc_car
     assert escape(game["tldr"]["text"]) in kc_car
     assert "Final: KC 30 - 27 CAR" in kc_car and "Line: CAR covered (CAR +11)" in kc_car
-    for g in doc["games"]:  # a play is shown with its line, or the card says there is none
-        plays = [p["play"] for p in g["predictions"] if p["play"]]
+    for g in doc["games"]:  # a play is shown with its line and stake, or the card says none
         card = _card(page, g["game_id"])
-        assert all(f"Play: {play}" in card for play in plays) or "No edge" in card
+        for p in g["predictions"]:
+            if p["play"]:
+                assert (
+                    f"Play: {p['play']}" in card and f"{p['stake'] * 100:.1f}% of bankroll" in card
+                )
+            else:
+                assert "No edge" in card
+    assert any(p["play"] for g in doc["games"] for p in g["predictions"])  # some plays shown
     assert "8:20 PM EST" in _card(page, "2024_12_PHI_LA")  # 01:20Z the next day
     assert "1-800-GAMBLER" in page and "21+" in page
     assert not re.search(r'(src|href|action)="(https?:)?//', page)  # nothing from elsewhere
@@ -161,6 +183,10 @@ def test_game_page(client: TestClient) -> None:
     assert "teams.home.season.wins" in text and "market.p_home_vigfree" in text  # the payload
     for prediction in client.get("/api/games/2024_12_KC_CAR").json()["predictions"]:
         assert prediction["model_version"] in text  # model_version
+    doc = client.get("/api/slates/2024-11-24").json()
+    game, play = next((g, p) for g in doc["games"] for p in g["predictions"] if p["play"])
+    played = client.get(f"/games/{game['game_id']}").text  # the play and its stake
+    assert f"<td>{play['play']}</td><td>{play['stake'] * 100:.1f}% of bankroll</td>" in played
     run_id = client.get("/api/games/2024_12_KC_CAR").json()["run_id"]
     assert f'href="/runs/{run_id}"' in text
     assert client.get("/games/1999_01_XX_YY").status_code == 404
@@ -271,7 +297,9 @@ def test_a_new_publication_replaces_the_cached_one(published: Settings, tmp_path
     with TestClient(create_app(settings)) as client:
         before = client.get("/api/slates/2024-11-24").json()
         assert client.get("/slates/2024-11-24").status_code == 200  # now cached
+        assert client.get(f"/api/slates/{EVIL_DAY}").status_code == 404  # not cached
         publish_evil_copy(settings)  # a publish elsewhere: the index changes...
+        assert client.get(f"/api/slates/{EVIL_DAY}").status_code == 200
         assert f'<option value="{EVIL_DAY}">' in client.get("/slates/2024-11-24").text
         folder = sidecar_dir(settings.database_url)
         assert folder is not None
@@ -284,6 +312,126 @@ def test_a_new_publication_replaces_the_cached_one(published: Settings, tmp_path
         after = client.get("/api/slates/2024-11-24").json()
         assert after["run_id"] == "rerun" != before["run_id"]
         assert "A re-run&#39;s TL;DR." in client.get("/slates/2024-11-24").text
+
+
+def test_cached_answers_last_until_a_new_publication_lands(
+    writable: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A repeated GET is answered from the response cache without asking the reader again; the
+    request right after a publication lands is built from it, and the API slate is still byte
+    for byte what `slate --json` prints."""
+    settings = writable
+    app = create_app(settings)
+    asked: list[str] = []
+    reader = app.state.web.reader
+    for name in ("index", "slate", "game"):
+        real = getattr(reader, name)
+        monkeypatch.setattr(reader, name, lambda *a, r=real, n=name: asked.append(n) or r(*a))
+    with TestClient(app) as client:
+        game_id = client.get("/api/slates/2024-11-24").json()["games"][0]["game_id"]
+        paths = ["/api/slates/2024-11-24", "/slates/2024-11-24", "/", f"/games/{game_id}"]
+        paths.append(f"/api/games/{game_id}")
+        first = {path: client.get(path).text for path in paths}
+        count = len(asked)
+        assert {path: client.get(path).text for path in paths} == first
+        assert len(asked) == count  # every answer came from the cache
+        assert first["/api/slates/2024-11-24"] == printed_slate(settings, tmp_path)
+
+        republish(settings, SUNDAY, "rerun-1", "A re-run's <TL;DR>.")
+        api = client.get("/api/slates/2024-11-24").text
+        assert api == printed_slate(settings, tmp_path) != first["/api/slates/2024-11-24"]
+        assert json.loads(api)["run_id"] == "rerun-1"
+        for path in ("/slates/2024-11-24", f"/games/{game_id}"):
+            assert "A re-run&#39;s &lt;TL;DR&gt;." in client.get(path).text, path
+        assert client.get(f"/api/games/{game_id}").json()["run_id"] == "rerun-1"
+        assert client.get("/").text == first["/"]  # the newest date (Monday) did not change...
+        assert len(asked) > count  # ...but it was checked against the new files, not assumed
+
+
+def test_a_cached_page_links_a_backtest_report_once_it_exists(writable: Settings) -> None:
+    settings = writable
+    paths = ("/slates/2024-11-24", "/slates/2024-11-24?league=nfl", "/runs")
+    with TestClient(create_app(settings)) as client:
+        assert not any('href="/backtest"' in client.get(path).text for path in paths)
+        settings.backtest_dir.mkdir()
+        (settings.backtest_dir / "metrics.json").write_text("{}")
+        assert all('href="/backtest"' in client.get(path).text for path in paths)
+
+
+def test_no_stale_slate_under_load_while_a_publication_lands(writable: Settings) -> None:
+    """uvicorn under concurrent keep-alive load: every request sent after the publication
+    returned (its commit, and on DuckDB its export) is answered with the new slate."""
+    settings = writable
+    seen: list[tuple[float, str]] = []  # (sent at, run id answered)
+    stop = threading.Event()
+
+    def hammer(url: str) -> None:
+        with httpx.Client(base_url=url, trust_env=False) as http:
+            while not stop.is_set():
+                sent = time.monotonic()
+                seen.append((sent, http.get("/api/slates/2024-11-24").json()["run_id"]))
+
+    with LiveServer(settings) as url:
+        workers = [threading.Thread(target=hammer, args=(url,)) for _ in range(4)]
+        for worker in workers:
+            worker.start()
+        deadline = time.monotonic() + 20
+        while len(seen) < 20:  # serving, and each client answered (PostgreSQL warms its pool)
+            assert time.monotonic() < deadline and all(w.is_alive() for w in workers)
+            time.sleep(0.05)
+        old = seen[-1][1]
+        republish(settings, SUNDAY, "rerun-2", "Published while serving.")
+        landed = time.monotonic()
+        time.sleep(0.3)
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=10)
+    after = [run_id for sent, run_id in seen if sent > landed]
+    assert old != "rerun-2" and after and set(after) == {"rerun-2"}
+
+
+def test_a_new_run_is_seen_right_after_it_lands(
+    writable: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runs pages are cached until the ledger changes: a new run, a step skipped (an update
+    that stamps no time) and the run's end are each seen by the next request."""
+    settings, run_id = writable, "ui-cache-new-run"
+    app = create_app(settings)
+    asked: list[str] = []
+    real = app.state.web.reader.runs
+    monkeypatch.setattr(app.state.web.reader, "runs", lambda: asked.append("runs") or real())
+
+    def write(change: Callable[[Warehouse], None]) -> None:
+        with connect(settings.database_url) as wh:
+            change(wh)
+            folder = sidecar_dir(settings.database_url)
+            if folder is not None:  # DuckDB: the runs snapshot, as a run writes it
+                export_runs(wh, folder)
+
+    def start(wh: Warehouse) -> None:
+        league = load_league("nfl", settings.leagues_dir)
+        ctx = RunContext(run_id, league, MONDAY, datetime(2024, 11, 25, 12), settings, wh)
+        ledger.start_run(ctx, ["ingest_slate", "transform"], None, "run-daily --date 2024-11-25")
+
+    with TestClient(app) as client:
+        first = {path: client.get(path).text for path in ("/api/runs", "/runs")}
+        count = len(asked)
+        assert {path: client.get(path).text for path in first} == first
+        assert len(asked) == count  # cached
+
+        write(start)
+        runs = client.get("/api/runs").json()
+        assert runs[0]["run_id"] == run_id and runs[0]["status"] == "running"
+        assert run_id in client.get("/runs").text and run_id not in first["/runs"]
+
+        write(lambda wh: ledger.step_skipped(wh, run_id, "ingest_slate", "nothing new to fetch"))
+        steps = client.get(f"/api/runs/{run_id}").json()["steps"]
+        assert (steps[0]["status"], steps[0]["detail"]) == ("skipped", "nothing new to fetch")
+        assert "nothing new to fetch" in client.get(f"/runs/{run_id}").text
+
+        write(lambda wh: ledger.finish_run(wh, run_id, "failed", "stopped by the test"))
+        assert client.get("/api/runs").json()[0]["status"] == "failed"
+        assert "stopped by the test" in client.get(f"/runs/{run_id}").text
 
 
 HOLDER = """

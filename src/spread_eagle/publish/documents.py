@@ -35,6 +35,7 @@ import re
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -366,31 +367,80 @@ class PublishedReader(Protocol):
     def close(self) -> None: ...
 
 
+Identity = tuple[int, int, int]  # a file's (inode, mtime ns, size): os.replace changes it
+Reads = list[tuple[Path, Identity | None]]
+_read_log: ContextVar[Reads | None] = ContextVar("published_reads", default=None)
+
+
+def file_identity(path: Path) -> Identity | None:
+    """The identity of the file at `path` now; None when there is none."""
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def note_read(path: Path, ident: Identity | None) -> None:
+    """Record that what was just read came from `path` as it was at `ident` (None: absent)."""
+    log = _read_log.get()
+    if log is not None:
+        log.append((path, ident))
+
+
+def observe_file(path: Path) -> Identity | None:
+    """`file_identity`, noted as a read: for what a response shows about a file's existence."""
+    ident = file_identity(path)
+    note_read(path, ident)
+    return ident
+
+
+@contextlib.contextmanager
+def recording_reads() -> Iterator[Reads]:
+    """Every published file read inside the block (by this task and the threads it hands work
+    to), with the identity it had: what a response built in the block depends on."""
+    log: Reads = []
+    token = _read_log.set(log)
+    try:
+        yield log
+    finally:
+        _read_log.reset(token)
+
+
+def unchanged(reads: Reads) -> bool:
+    """Every file still has the identity it had when it was read (absent ones still absent)."""
+    return all(file_identity(path) == ident for path, ident in reads)
+
+
 class SidecarReader:
-    """DuckDB: reads the exported files only; never opens (or creates) the warehouse."""
+    """DuckDB: reads the exported files only; never opens (or creates) the warehouse. Each read
+    is noted (`recording_reads`), so a response built from the files can be cached exactly as
+    long as they stay as they were."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._cache: dict[Path, tuple[tuple[int, int, int], str, Any]] = {}
+        self._cache: dict[Path, tuple[Identity, str, Any]] = {}
         self._lock = threading.Lock()
 
-    def _read(self, path: Path) -> tuple[tuple[int, int, int], str, Any] | None:
+    def _read(self, path: Path) -> tuple[Identity, str, Any] | None:
         """(identity, text, parsed) of a file, re-read only when os.replace swapped it."""
-        try:
-            st = os.stat(path)
-        except (FileNotFoundError, NotADirectoryError):
+        ident = file_identity(path)
+        if ident is None:
+            note_read(path, None)
             return None
-        ident = (st.st_ino, st.st_mtime_ns, st.st_size)
         cached = self._cache.get(path)
         if cached is not None and cached[0] == ident:
+            note_read(path, ident)
             return cached
         try:
             with open(path, encoding="utf-8") as handle:
                 fresh = os.fstat(handle.fileno())
                 text = handle.read()
         except FileNotFoundError:
+            note_read(path, None)
             return None
         entry = ((fresh.st_ino, fresh.st_mtime_ns, fresh.st_size), text, json.loads(text))
+        note_read(path, entry[0])
         with self._lock:
             if len(self._cache) > 4096:  # bounded: drop everything rather than track recency
                 self._cache.clear()
@@ -450,28 +500,28 @@ class WarehouseReader:
     def __init__(self, url: str, pool_size: int = 4) -> None:
         self.url = url
         self._idle: queue.LifoQueue[Warehouse] = queue.LifoQueue()
-        self._pool_size = pool_size
+        # At most pool_size connections: a burst of requests waits for one rather than each
+        # opening (and then closing) its own, which cost more than the queries.
+        self._slots = threading.BoundedSemaphore(pool_size)
         self._slates: dict[tuple[str, date], Slate] = {}
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[Warehouse]:
         from spread_eagle.warehouse import connect
 
-        try:
-            wh = self._idle.get_nowait()
-        except queue.Empty:
-            # Read-only sessions; no migration check: publish.* reads the same across versions,
-            # so a server keeps serving after an upgrade until the next run migrates.
-            wh = connect(self.url, read_only=True, verify_schema=False)
-        try:
-            yield wh
-        except BaseException:
-            wh.close()  # a failed connection is not put back
-            raise
-        if self._idle.qsize() < self._pool_size:
+        with self._slots:
+            try:
+                wh = self._idle.get_nowait()
+            except queue.Empty:
+                # Read-only sessions; no migration check: publish.* reads the same across
+                # versions, so a server keeps serving after an upgrade until the next run migrates.
+                wh = connect(self.url, read_only=True, verify_schema=False)
+            try:
+                yield wh
+            except BaseException:
+                wh.close()  # a failed connection is not put back
+                raise
             self._idle.put(wh)
-        else:
-            wh.close()
 
     def slate(self, league: str, day: date) -> Slate:
         import psycopg
@@ -535,6 +585,27 @@ class WarehouseReader:
                 return runs_document(wh)
             except psycopg.errors.UndefinedTable:
                 return []
+
+    def version(self, tables: tuple[str, ...]) -> tuple[Any, ...] | None:
+        """Each table's row count and the sum of its rows' `xmin` (the id of the transaction
+        that wrote each row version), in ONE statement; None when it cannot be read.
+
+        Any committed insert, update or delete changes it: a write leaves row versions stamped
+        with its own transaction id, newer than every id it replaces (so with the count
+        unchanged the sum grows), whichever columns it touches and whatever clock its writer
+        had. The response cache compares it with the one a response was built after."""
+        import psycopg
+
+        stamps = ", ".join(
+            f"(select count(*) from {t}) as n{i}, (select sum(xmin::text::bigint) from {t}) as x{i}"
+            for i, t in enumerate(tables)
+        )
+        try:
+            with self._connection() as wh:
+                rows = wh.query(f"select {stamps}")
+        except (psycopg.Error, WarehouseError):  # down, or never migrated: nothing is cached
+            return None
+        return tuple(rows[0].values())
 
     def health(self) -> dict[str, str]:
         with self._connection() as wh:

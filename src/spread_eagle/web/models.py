@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Market(BaseModel):
@@ -38,6 +38,9 @@ class ModelNumbers(BaseModel):
 class Prediction(ModelNumbers):
     edge: float | None
     play: str | None
+    stake: float | None = Field(
+        None, description="Share of bankroll to risk on the play (fractional Kelly, capped)"
+    )
 
 
 class Tldr(BaseModel):

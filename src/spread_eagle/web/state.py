@@ -1,9 +1,8 @@
 """What every request handler is handed: settings, the published-document reader, the template
-environment and the rendered-page cache; and the one error type handlers raise."""
+environment; and the one error type handlers raise."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,9 +17,8 @@ from jinja2 import Environment, FileSystemLoader
 
 from spread_eagle.config import Settings
 from spread_eagle.leagues import League, UnknownLeagueError, known_leagues, load_league
-from spread_eagle.publish.documents import PublishedReader, SidecarReader
+from spread_eagle.publish.documents import PublishedReader, SidecarReader, observe_file
 
-PAGE_CACHE_SIZE = 512
 T = TypeVar("T")
 
 
@@ -47,8 +45,6 @@ class Web:
     settings: Settings
     reader: PublishedReader
     env: Environment = field(default_factory=template_env)
-    _pages: dict[tuple[Any, ...], str] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a read on the event loop when it cannot block (stat and cached files), in the
@@ -64,29 +60,28 @@ class Web:
         except UnknownLeagueError as exc:
             raise WebError(HTTPStatus.BAD_REQUEST, str(exc)) from None
 
+    def backtest_link(self) -> bool:
+        """Whether the header links the backtest page; noted as a read, since a cached page
+        depends on it."""
+        return observe_file(self.settings.backtest_dir / "metrics.json") is not None
+
     def render(self, template: str, **context: Any) -> str:
         """A page; every page has the league switch (the page's `league`, else the default)."""
         context.setdefault("league", self.settings.league)
         return self.env.get_template(template).render(
-            backtest=(self.settings.backtest_dir / "metrics.json").is_file(),
+            backtest=self.backtest_link(),
             leagues=known_leagues(self.settings.leagues_dir),
             **context,
         )
 
-    def page(self, key: tuple[Any, ...], build: Any) -> HTMLResponse:
-        """A rendered page from the cache; `key` carries the published documents' identities,
-        so a new publication is a new key and a stale page is never served."""
-        html = self._pages.get(key)
-        if html is None:
-            html = build()
-            with self._lock:
-                if len(self._pages) >= PAGE_CACHE_SIZE:
-                    self._pages.clear()
-                self._pages[key] = html
-        return HTMLResponse(html)
+    def page(self, build: Callable[[], str]) -> HTMLResponse:
+        """A rendered page. Pages are kept by the response cache in front of the app
+        (`web/cache.py`), which must see everything a page is built from, so it is built each
+        time it is asked for here."""
+        return HTMLResponse(build())
 
 
-def get_web(request: Request) -> Web:
+async def get_web(request: Request) -> Web:  # async: FastAPI runs a sync dependency in a thread
     web: Web = request.app.state.web
     return web
 

@@ -44,6 +44,11 @@ def pct(p: float | None) -> str:
     return "-" if p is None else f"{p * 100:.0f}%"
 
 
+def stake(share: float | None) -> str:
+    """The fractional-Kelly stake as a share of bankroll: 0.02 -> '2.0% of bankroll'."""
+    return "-" if share is None else f"{share * 100:.1f}% of bankroll"
+
+
 def lean(prediction: dict[str, Any], home: str, away: str) -> str:
     margin = prediction.get("margin_home")
     if margin is None:

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from spread_eagle.cli import app
-from spread_eagle.config import Settings
+from spread_eagle.config import BUNDLED_GAMES_FILE, BUNDLED_LINES_FILE, DATA_DIR, Settings
 from spread_eagle.leagues import load_league
 from spread_eagle.predict.backtest import (
     evaluate,
@@ -22,6 +22,8 @@ from spread_eagle.predict.backtest import (
 )
 from spread_eagle.predict.registry import model_versions
 from tests.conftest import make_settings
+
+NBA_GAMES_FILE = DATA_DIR / "nba_games_2008_2024.csv"
 
 NFL = load_league("nfl")
 ATS_KEYS = {"wins", "losses", "pushes", "pct", "pct_ci95"}
@@ -51,6 +53,16 @@ def _restore_logging() -> Iterator[None]:
     root.setLevel(level)
 
 
+def _bundled(tmp_path: Path) -> Settings:
+    """The whole bundled history (the tests' default is a cut of it): these are its real figures."""
+    return make_settings(
+        tmp_path,
+        f"duckdb:///{tmp_path / 'unused.duckdb'}",
+        games_file=BUNDLED_GAMES_FILE,
+        lines_file=BUNDLED_LINES_FILE,
+    )
+
+
 @pytest.fixture(scope="module")
 def progress_calls() -> list[tuple[int, int, str]]:
     return []
@@ -61,7 +73,7 @@ def decade(
     tmp_path_factory: pytest.TempPathFactory, progress_calls: list[tuple[int, int, str]]
 ) -> tuple[dict[str, Any], Path]:
     out = tmp_path_factory.mktemp("backtest")
-    settings = make_settings(out, f"duckdb:///{out / 'unused.duckdb'}")
+    settings = _bundled(out)
 
     def progress(done: int, total: int, day: str) -> None:
         progress_calls.append((done, total, day))
@@ -125,7 +137,7 @@ def test_two_backtests_write_byte_identical_metrics(
     decade: tuple[dict[str, Any], Path], tmp_path: Path
 ) -> None:
     _, out = decade
-    settings = make_settings(tmp_path, f"duckdb:///{tmp_path / 'unused.duckdb'}")
+    settings = _bundled(tmp_path)
     run_backtest(settings, 2015, 2024, tmp_path / "again")
     assert (tmp_path / "again" / "metrics.json").read_bytes() == (out / "metrics.json").read_bytes()
 
@@ -236,7 +248,9 @@ def test_settings_games_file_is_used(tmp_path: Path) -> None:
 def test_nba_backtest_meets_the_goals_of_issue_15(tmp_path: Path) -> None:
     """2015-2024 over the bundled NBA file (the whole 2008-2024 walk, ~6 s): the market-blind
     ratings within 1.04x of the market's spread MAE, the blend's Brier at or below the market's."""
-    settings = make_settings(tmp_path, "duckdb:///unused.duckdb", league="nba")
+    settings = make_settings(
+        tmp_path, "duckdb:///unused.duckdb", league="nba", games_file=NBA_GAMES_FILE
+    )
     metrics, _ = evaluate(settings, 2015, 2024)
     market, models = metrics["market"], metrics["models"]
     assert metrics["games"] == 12818  # 12,836 games less the 18 rows the parser quarantined

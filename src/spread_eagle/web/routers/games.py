@@ -36,10 +36,12 @@ def game_page(game_id: str, web: WebDep, league: Annotated[str | None, Query()] 
         "Total by book",
         opener=game["market"].get("open_total"),
     )
+    c = card(game, detail, found)
     html = web.render(
         "game.html",
         detail=detail,
-        c=card(game, detail, found),
+        c=c,
+        stakes={p["model"]: p["stake_text"] for p in c["predictions"]},  # on the card only
         league=found.league,
         spread_chart=spread,
         total_chart=total,

@@ -44,6 +44,7 @@ def card(game: dict[str, Any], detail: dict[str, Any] | None, league: League) ->
                 "p_home_cover": views.pct(p["p_home_cover"]),
                 "p_over": views.pct(p["p_over"]),
                 "edge_text": "-" if p["edge"] is None else f"{p['edge'] * 100:+.1f}%",
+                "stake_text": views.stake(p.get("stake")),  # absent from early publications
             }
             for p in game["predictions"]
         ],
@@ -59,7 +60,7 @@ def _neighbours(dates: list[str], day: str) -> tuple[str | None, str | None]:
 
 
 def slate_page(web: Web, league: League, day: date | None) -> Response:
-    version, index = web.reader.index(league.league)
+    _, index = web.reader.index(league.league)
     dates = sorted(s["date"] for s in index)
     if day is None and not dates:
         html = web.render("slates.html", league=league.league, slates=[], title="Slates")
@@ -102,7 +103,7 @@ def slate_page(web: Web, league: League, day: date | None) -> Response:
             title=f"{league.league.upper()} slate {slate.doc['date']}",
         )
 
-    return web.page(("slate", league.league, day, slate.version, version), build)
+    return web.page(build)
 
 
 @router.get("/")
