@@ -47,9 +47,8 @@ def main() -> None:
 
     settings = Settings()
     started = time.perf_counter()
-    games = load_games(
-        settings.resolved_games_file, load_league(settings.league), settings.resolved_lines_file
-    )
+    league = load_league(settings.league, settings.leagues_dir)
+    games = load_games(settings.games_file_for(league), league, settings.lines_file_for(league))
     loaded = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -59,7 +58,7 @@ def main() -> None:
     model = metrics["models"]["ratings"]
     ats = model["ats_vs_close"]
     print(
-        f"games file: {settings.resolved_games_file.name}, {len(games)} games parsed in {loaded:.2f}s"
+        f"games file: {settings.games_file_for(league).name}, {len(games)} games parsed in {loaded:.2f}s"
     )
     print(
         f"backtest {args.start_season}-{args.end_season}: {metrics['games']} graded games, "

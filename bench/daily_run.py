@@ -57,7 +57,7 @@ def measure(
                 wh,
                 TRANSFORM_ARGS,  # exactly the transform step's build
                 league=league,
-                work_dir=config.log_dir / "dbt",
+                work_dir=config.log_dir / "dbt" / league.league,
                 threads=config.dbt_threads,
                 extra_vars={"rebuild_from": run_date.isoformat()},
             )

@@ -1,24 +1,32 @@
-"""Fit the NFL model constants on the 1999-2014 seasons and print them as YAML for leagues/nfl.yaml.
+"""Fit a league's model constants on its training seasons and print them as YAML for its config.
 
-    .venv/bin/python scripts/fit_constants.py [--tune]
+    .venv/bin/python scripts/fit_constants.py [LEAGUE] [--tune]
 
-Key-number weights and the residual spreads are measured on 1999-2014 closing lines; with --tune
+NFL (default): key-number weights and residual spreads on the 1999-2014 closing lines; with --tune
 the ratings' constants are searched (coordinate descent on spread MAE, scoring 2002-2014 after
-three seasons of burn-in). The 2015-2024 seasons the backtest reports are never read.
+three seasons of burn-in). NBA: the same on 2008-2014 (scored from 2010), plus the league's own
+constants (home edge, margin and total spread, typical total). The 2015-2024 seasons the backtest
+reports are never read.
 """
 
 from __future__ import annotations
 
 import sys
 
+import numpy as np
 import yaml
 
-from spread_eagle.config import BUNDLED_GAMES_FILE
+from spread_eagle.config import Settings
 from spread_eagle.leagues import load_league
 from spread_eagle.predict.backtest.history import load_games
 from spread_eagle.predict.fit import coordinate_descent, key_weights, ratings_errors, residual_sd
 
 LAST_TRAINING_SEASON = 2014
+# league -> (first season scored after burn-in, the totals' key numbers, the totals' range)
+LEAGUE_FIT = {
+    "nfl": (2002, tuple(range(27, 62)), (0, 140)),
+    "nba": (2010, (), (100, 340)),
+}
 TUNED = (
     "home_field",
     "home_field_rate",
@@ -39,29 +47,44 @@ TUNED = (
 
 
 def main() -> None:
-    league = load_league("nfl")
-    games = [g for g in load_games(BUNDLED_GAMES_FILE, league) if g.season <= LAST_TRAINING_SEASON]
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    league = load_league(args[0] if args else "nfl")
+    first_scored, total_keys, total_range = LEAGUE_FIT[league.league]
+    games_file = Settings().games_file_for(league)
+    games = [g for g in load_games(games_file, league) if g.season <= LAST_TRAINING_SEASON]
     records = [g.record() for g in games]
     margin_sd, total_sd = residual_sd(records)
-    distribution = key_weights(records, margin_sd, total_sd)
+    distribution = key_weights(records, margin_sd, total_sd, total_keys, total_range)
     params = dict(league.models["ratings"])
+    tuned = [name for name in TUNED if name in params]
     if "--tune" in sys.argv:
 
         def score(p: dict) -> float:
-            e = ratings_errors(p, distribution, records, 2002)
+            e = ratings_errors(p, distribution, records, first_scored)
             return e["spread_mae"] + 0.25 * e["total_mae"]
 
-        params = coordinate_descent(params, TUNED, score)
-    errors = ratings_errors(params, distribution, records, 2002)
+        params = coordinate_descent(params, tuned, score)
+    errors = ratings_errors(params, distribution, records, first_scored)
     params["margin_sd"], params["total_sd"] = (
         round(errors["margin_sd"], 2),
         round(errors["total_sd"], 2),
     )
+    finals = [g for g in games if g.is_final]
     print(
         yaml.safe_dump(
             {
+                "league": {
+                    "home_field_points": round(
+                        float(np.mean([g.margin for g in finals if not g.is_neutral_site])), 2
+                    ),
+                    "margin_sd": round(margin_sd, 2),
+                    "total_sd": round(total_sd, 2),
+                    "typical_total": round(float(np.mean([g.points for g in finals])), 1),
+                },
                 "residual_sd_close": [round(margin_sd, 3), round(total_sd, 3)],
-                "training_errors_2002_2014": {k: round(v, 4) for k, v in errors.items()},
+                f"training_errors_{first_scored}_{LAST_TRAINING_SEASON}": {
+                    k: round(v, 4) for k, v in errors.items()
+                },
                 "ratings": params,
                 "distribution": distribution,
             },

@@ -68,6 +68,10 @@ def test_unknown_step_and_league_are_clear_errors(in_tmp: Path) -> None:
     assert result.exit_code == 1 and "ingest_slate" in result.output
     result = CliRunner().invoke(app, ["run-daily", "--date", "2024-11-24", "--league", "xfl"])
     assert result.exit_code == 1 and "unknown league 'xfl'" in result.output
+    for command in (["demo"], ["backtest", "--start-season", "2015", "--end-season", "2016"]):
+        extra = ["--out", str(in_tmp / "bt")] if command[0] == "backtest" else []
+        result = CliRunner().invoke(app, [*command, *extra, "--league", "xfl"])
+        assert result.exit_code == 1 and "known leagues: nba, nfl" in result.output
 
 
 def test_status_on_a_fresh_checkout(in_tmp: Path) -> None:

@@ -88,14 +88,14 @@ def test_doctor_finds_a_wrong_materialization_and_never_migrates(
     with connect(published_url) as wh:
         wh.execute("drop table features.feat__game")
         wh.execute("create view features.feat__game as select 1 as game_id")
-        wh.execute("delete from ops.schema_migration where version = 8")
+        wh.execute("delete from ops.schema_migration where version = 9")
     result = doctor()
     assert result.exit_code == 1
     assert "features.feat__game is a view, dbt_project.yml says table" in result.output
     assert "dbt build --full-refresh --select feat__game" in result.output
-    assert "this version needs 8 (doctor never migrates)" in result.output
+    assert "this version needs 9 (doctor never migrates)" in result.output
     with connect(published_url, read_only=True, verify_schema=False) as wh:
-        assert wh.scalar("select count(*) from ops.schema_migration where version = 8") == 0
+        assert wh.scalar("select count(*) from ops.schema_migration where version = 9") == 0
 
 
 def test_doctor_fails_the_odds_api_without_a_key_and_an_llm_that_cannot_answer(

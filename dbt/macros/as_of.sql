@@ -33,7 +33,9 @@
     inner join (
         select payload_id, max(fetched_at) as seen_at, min(fetched_at) as first_seen_at
         from {{ source('raw', 'payload_sighting') }}
+        -- raw tables are shared by every league: a payload belongs to the league whose run fetched it
         where fetched_at <= {{ as_of() }}
+            and league = '{{ var("league_id") }}'
         group by payload_id
     ) as sightings
         on sightings.payload_id = source_rows.payload_id

@@ -49,7 +49,8 @@
         where not exists (
             -- by name, not ref(): a ref only inside is_incremental() is invisible to dbt's parser;
             -- the model reaches fct__game through its own refs, so it is built first
-            select 1 from facts.fct__game as games where games.game_id = {{ this }}.game_id
+            select 1 from facts{{ var('schema_suffix', '') }}.fct__game as games
+            where games.game_id = {{ this }}.game_id
         )
     {%- else -%}
         select 1

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -21,6 +21,9 @@ from typer.exceptions import TyperException
 from spread_eagle import __version__
 from spread_eagle.config import Settings
 from spread_eagle.logging import configure_logging
+
+if TYPE_CHECKING:
+    from spread_eagle.leagues import League
 
 
 class _FrontDoor(TyperGroup):
@@ -305,45 +308,58 @@ def run_daily_cmd(
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    league: Annotated[
+        str | None, typer.Option("--league", help="League id (default: SPREAD_EAGLE_LEAGUE, nfl).")
+    ] = None,
+) -> None:
     """On a fresh checkout: load the bundled history, run the daily pipeline for the newest bundled
     date on the embedded DuckDB, and print the slate."""
+    from spread_eagle.leagues import UnknownLeagueError, load_league
     from spread_eagle.pipeline.runner import run_daily
 
     settings = _settings()
-    newest = _newest_date(settings.resolved_games_file)
+    try:
+        league_config = load_league(league or settings.league, settings.leagues_dir)
+        games_file = settings.games_file_for(league_config)
+    except (UnknownLeagueError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    days = _finished_dates(games_file, league_config)
+    newest = days[-1]
     out.print(
-        f"[bold]Spread Eagle demo[/]: replaying {settings.resolved_games_file.name} "
-        f"(nflverse, 1999-2024) for the newest date, {newest}, into {settings.database_url}"
+        f"[bold]Spread Eagle demo[/]: replaying {games_file.name} ({league_config.name}) "
+        f"for the newest date, {newest}, into {settings.database_url}"
     )
-    report = run_daily(settings, run_date=newest, command="demo")
+    report = run_daily(settings, run_date=newest, league=league_config.league, command="demo")
     _print_report(report)
     if not report.ok:
         raise typer.Exit(1)
     _print_slate(json.loads(_published(settings, report.league, newest)))
     out.print("\nLook further:")
+    flag = "" if league_config.league == settings.league else f" --league {league_config.league}"
     out.print(
-        f"  spread-eagle slate --date {newest} --json   # the published slate as the UI reads it"
+        f"  spread-eagle slate --date {newest}{flag} --json   # the published slate as the UI reads it"
     )
     out.print("  spread-eagle status                          # the run, step by step")
     out.print(
         "  spread-eagle serve                           # the web UI on http://127.0.0.1:8000"
     )
+    other = days[-2] if len(days) > 1 else newest
     out.print(
-        "  spread-eagle run-daily --date 2024-11-24     # any other date of the bundled history"
+        f"  spread-eagle run-daily --date {other}{flag}     # any other date of the bundled history"
     )
 
 
-def _newest_date(games_file: Path) -> date:
+def _finished_dates(games_file: Path, league: League) -> list[date]:
     from spread_eagle.ingest.providers.replay import ReplayError, game_dates
 
     try:
-        days = game_dates(games_file, finished_only=True)
+        days = game_dates(games_file, league, finished_only=True)
     except ReplayError as exc:
         raise _fail(str(exc)) from None
     if not days:
         raise _fail(f"{games_file} has no finished games to replay")
-    return days[-1]
+    return days
 
 
 @app.command()
@@ -390,14 +406,23 @@ def backtest(
             "(ops.model, ops.model_metrics), where `spread-eagle models` lists them.",
         ),
     ] = False,
+    league: Annotated[
+        str | None, typer.Option("--league", help="League id (default: SPREAD_EAGLE_LEAGUE, nfl).")
+    ] = None,
 ) -> None:
     """Walk-forward evaluation of every model against the market; writes DIR/metrics.json and DIR/report.html."""
-    from spread_eagle.leagues import load_league
+    from spread_eagle.leagues import UnknownLeagueError, load_league
     from spread_eagle.predict.backtest import BacktestError, run_backtest
     from spread_eagle.predict.registry import record_metrics
     from spread_eagle.warehouse import WarehouseError, connect
 
     settings = _settings()
+    if league is not None:
+        settings = settings.model_copy(update={"league": league})
+    try:
+        load_league(settings.league, settings.leagues_dir)
+    except UnknownLeagueError as exc:
+        raise _fail(str(exc)) from None
     try:
         with _progress_bar("backtest") as progress:
             metrics = run_backtest(settings, start_season, end_season, out_dir, progress)
@@ -538,6 +563,7 @@ def correct_result(
     when, why and the score it replaces. It wins over every source on the next run of any date at
     or after the game (whose clock is at or after it); nothing is rewritten by hand."""
     from spread_eagle.corrections import CorrectionError, record_correction
+    from spread_eagle.leagues import load_league
     from spread_eagle.publish.slate import iso_z
     from spread_eagle.warehouse import WarehouseError, connect
 
@@ -555,6 +581,7 @@ def correct_result(
             wh.migrate()
             row = record_correction(
                 wh,
+                facts_schema=load_league(league_id, settings.leagues_dir).schema("facts"),
                 league=league_id,
                 game_id=game_id,
                 home_score=home_score,

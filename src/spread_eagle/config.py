@@ -6,15 +6,22 @@ No other module reads the environment; they are handed a Settings.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+if TYPE_CHECKING:
+    from spread_eagle.leagues import League
+
+if TYPE_CHECKING:
+    from spread_eagle.leagues import League
+
 DEFAULT_DATABASE_URL = "duckdb:///data/spread_eagle.duckdb"
 PACKAGE_DIR = Path(__file__).resolve().parent
-BUNDLED_GAMES_FILE = PACKAGE_DIR / "data" / "nflverse_games.csv"
-BUNDLED_LINES_FILE = PACKAGE_DIR / "data" / "nfl_odds_open_close_aussportsbetting.csv"
+DATA_DIR = PACKAGE_DIR / "data"
+BUNDLED_GAMES_FILE = DATA_DIR / "nflverse_games.csv"
+BUNDLED_LINES_FILE = DATA_DIR / "nfl_odds_open_close_aussportsbetting.csv"
 NFLVERSE_GAMES_URL = "https://github.com/nflverse/nfldata/raw/master/data/games.csv"
 
 ScheduleProvider = Literal["replay", "espn", "nflverse"]
@@ -42,7 +49,9 @@ class Settings(BaseSettings):
         description="duckdb:///relative.duckdb, duckdb:////absolute.duckdb or postgresql://...",
     )
     games_file: Path | None = Field(
-        None, description="An nflverse-format games CSV to replay instead of the bundled one."
+        None,
+        description="A games CSV to replay instead of the league's bundled one, in the league's "
+        "format (games_format in its config: nflverse for the NFL, nba for the NBA).",
     )
     league: str = Field("nfl", description="Default league.")
     leagues_dir: Path | None = Field(
@@ -154,13 +163,22 @@ class Settings(BaseSettings):
         names = self.model_list
         return self.model_name if self.model_name in names or not names else names[-1]
 
-    @property
-    def resolved_games_file(self) -> Path:
-        return self.games_file or BUNDLED_GAMES_FILE
+    def games_file_for(self, league: League) -> Path:
+        """The games file a league replays: SPREAD_EAGLE_GAMES_FILE, else its bundled one."""
+        if self.games_file is not None:
+            return self.games_file
+        if not league.bundled_games_file:
+            raise ValueError(
+                f"league {league.league!r} bundles no games file: set SPREAD_EAGLE_GAMES_FILE"
+            )
+        return DATA_DIR / league.bundled_games_file
 
-    @property
-    def resolved_lines_file(self) -> Path:
-        return self.lines_file or BUNDLED_LINES_FILE
+    def lines_file_for(self, league: League) -> Path | None:
+        """The open/close sheet a league replays: SPREAD_EAGLE_LINES_FILE, else its bundled one
+        (None: the league has none)."""
+        if self.lines_file is not None:
+            return self.lines_file
+        return DATA_DIR / league.bundled_lines_file if league.bundled_lines_file else None
 
     def redacted(self) -> dict[str, object]:
         """Settings as a dict that is safe to print: secrets and URL passwords masked."""

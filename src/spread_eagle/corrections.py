@@ -51,11 +51,13 @@ def record_correction(
     corrected_at: datetime | None = None,
     now: datetime | None = None,
     user: str | None = None,
+    facts_schema: str = "facts",
 ) -> dict[str, Any]:
     """Record a correction of `game_id`'s final score; returns the stored row.
 
     The game must be known to `facts.fct__game` (a run of its date, or a later one, built it).
-    `corrected_at` (default: now) is the run clock from which runs see the correction."""
+    `corrected_at` (default: now) is the run clock from which runs see the correction.
+    `facts_schema`: the league's facts schema (League.schema("facts"))."""
     reason = reason.strip()
     if not reason:
         raise CorrectionError("--reason is required: say why the result is corrected")
@@ -63,19 +65,19 @@ def record_correction(
         raise CorrectionError("scores cannot be negative")
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     corrected_at = (corrected_at or now).astimezone(UTC)
-    if not wh.relation_exists("facts", "fct__game"):
+    if not wh.relation_exists(facts_schema, "fct__game"):
         raise CorrectionError(
-            "no games are built yet (facts.fct__game is missing): run the game's date first, "
+            f"no games are built yet ({facts_schema}.fct__game is missing): run the game's date first, "
             "e.g. spread-eagle run-daily --date YYYY-MM-DD"
         )
     games = wh.query(
         "select game_id, game_date, status, home_score, away_score, score_source_id, correction_id"
-        " from facts.fct__game where league_id = ? and game_id = ?",
+        f" from {facts_schema}.fct__game where league_id = ? and game_id = ?",
         (league, game_id),
     )
     if not games:
         raise CorrectionError(
-            f"unknown game {game_id!r} for {league}: facts.fct__game does not have it (ids look "
+            f"unknown game {game_id!r} for {league}: {facts_schema}.fct__game does not have it (ids look "
             "like 2024_12_KC_CAR; run its date first if it is new)"
         )
     game = games[0]

@@ -144,10 +144,11 @@ def _provider_checks(
                 )
             )
     if "replay" in kinds.values():
-        for what, path, variable in (
-            ("games file", settings.resolved_games_file, "SPREAD_EAGLE_GAMES_FILE"),
-            ("lines file", settings.resolved_lines_file, "SPREAD_EAGLE_LINES_FILE"),
-        ):
+        replay_files = [("games file", settings.games_file_for(league), "SPREAD_EAGLE_GAMES_FILE")]
+        lines_file = settings.lines_file_for(league)
+        if lines_file is not None:
+            replay_files.append(("lines file", lines_file, "SPREAD_EAGLE_LINES_FILE"))
+        for what, path, variable in replay_files:
             add(
                 DoctorCheck(
                     MISSING_GAMES,
@@ -321,7 +322,7 @@ def _warehouse_checks(
                 )
             )
             history = _history(wh)
-            _relation_checks(wh, history, add)
+            _relation_checks(wh, league, history, add)
             _ledger_checks(wh, league, settings, history, add)
             if day is not None:
                 _date_checks(wh, settings, league, day, add)
@@ -352,8 +353,9 @@ def _history(wh: Warehouse) -> dict[str, bool]:
     return {"transform": "transform" in done, "publish": "publish" in done}
 
 
-def expected_relations() -> dict[str, tuple[str, str]]:
-    """model -> (schema, 'table' | 'view') from dbt_project.yml and each model's own config()."""
+def expected_relations(suffix: str = "") -> dict[str, tuple[str, str]]:
+    """model -> (schema, 'table' | 'view') from dbt_project.yml and each model's own config(), the
+    schemas with a league's `suffix` (League.schema)."""
     from spread_eagle.transform.dbt_runner import DBT_PROJECT_DIR
 
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
@@ -369,14 +371,14 @@ def expected_relations() -> dict[str, tuple[str, str]]:
         if materialized == "ephemeral":
             continue
         kind = "view" if materialized == "view" else "table"  # incremental is a table
-        out[path.stem] = (config.get("+schema", "main"), kind)
+        out[path.stem] = (config.get("+schema", "main") + suffix, kind)
     return out
 
 
 def _relation_checks(
-    wh: Warehouse, history: dict[str, bool], add: Callable[[DoctorCheck], None]
+    wh: Warehouse, league: League, history: dict[str, bool], add: Callable[[DoctorCheck], None]
 ) -> None:
-    expected = expected_relations()
+    expected = expected_relations(league.schema(""))
     schemas = sorted({s for s, _ in expected.values()} | set(PYTHON_SCHEMAS))
     present = {
         r["schema_name"]
@@ -576,14 +578,15 @@ def _ledger_checks(
                 MISSING_OUTPUTS, "model", FAIL, str(exc), "export SPREAD_EAGLE_MODEL_NAME=ratings"
             )
         )
-    if wh.relation_exists("features", "feat__game"):
-        rows = wh.scalar("select count(*) from features.feat__game")
+    features = league.schema("features")
+    if wh.relation_exists(features, "feat__game"):
+        rows = wh.scalar(f"select count(*) from {features}.feat__game")
         add(
             DoctorCheck(
                 MISSING_OUTPUTS,
                 "feature tables",
                 OK if rows else (FAIL if history["transform"] else WARN),
-                f"features.feat__game has {rows} rows",
+                f"{features}.feat__game has {rows} rows",
                 None if rows else "spread-eagle run-daily --date YYYY-MM-DD --from-step transform",
             )
         )
@@ -626,7 +629,7 @@ def _date_checks(
         "prediction_per_game": "--from-step predict",
         "grounded_tldr_per_game": "--from-step summarize",
     }
-    if wh.relation_exists("facts", "fct__game"):
+    if wh.relation_exists(league.schema("facts"), "fct__game"):
         run_id, results = check_stored(wh, settings, league, day)
         for r in results:
             add(
@@ -646,7 +649,7 @@ def _date_checks(
                 scenario,
                 "fct__game",
                 FAIL,
-                "facts.fct__game is not built",
+                f"{league.schema('facts')}.fct__game is not built",
                 f"spread-eagle run-daily --date {day}",
             )
         )

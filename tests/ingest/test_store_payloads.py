@@ -45,13 +45,13 @@ def _count(wh: Warehouse, table: str) -> int:
 def test_each_payload_is_stored_once_and_sighted_once_per_fetch_time(wh: Warehouse) -> None:
     provider, payloads = _results(AS_OF)
     first = StoreResult()
-    store_payloads(wh, "run-1", payloads, provider.parse, first)
+    store_payloads(wh, "run-1", payloads, provider.parse, first, league="nfl")
     assert (first.payloads_new, first.payloads_seen) == (len(payloads), 0)
     rows = _count(wh, "raw.nflverse_game")
     assert rows == first.rows > 1000
 
     again = StoreResult()  # the same fetch, the same clock: nothing is added
-    store_payloads(wh, "run-2", payloads, provider.parse, again)
+    store_payloads(wh, "run-2", payloads, provider.parse, again, league="nfl")
     assert (again.payloads_new, again.payloads_seen, again.rows) == (0, len(payloads), 0)
     assert again.parsed_rows == first.parsed_rows
     assert _count(wh, "raw.payload_sighting") == len(payloads)
@@ -59,7 +59,7 @@ def test_each_payload_is_stored_once_and_sighted_once_per_fetch_time(wh: Warehou
     _, later = _results(AS_OF + timedelta(days=1))  # a day on: the finished seasons again
     finished = [p for p in later if p.payload_id in {q.payload_id for q in payloads}]
     assert len(finished) == len(payloads) - 1  # 1999-2002; 2003 has a new game final
-    store_payloads(wh, "run-3", finished, provider.parse, StoreResult())
+    store_payloads(wh, "run-3", finished, provider.parse, StoreResult(), league="nfl")
     assert _count(wh, "raw.payload") == len(payloads)
     assert _count(wh, "raw.payload_sighting") == len(payloads) + len(finished)
     assert _count(wh, "raw.nflverse_game") == rows
@@ -69,7 +69,7 @@ def test_already_stored_payloads_take_one_query_and_one_insert(
     wh: Warehouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     provider, payloads = _results(AS_OF)
-    store_payloads(wh, "run-1", payloads, provider.parse, StoreResult())
+    store_payloads(wh, "run-1", payloads, provider.parse, StoreResult(), league="nfl")
     _, later = _results(AS_OF + timedelta(hours=1))
     statements: list[str] = []
     query, execute = wh.query, wh.execute
@@ -85,7 +85,7 @@ def test_already_stored_payloads_take_one_query_and_one_insert(
     monkeypatch.setattr(wh, "query", counted_query)
     monkeypatch.setattr(wh, "execute", counted_execute)
     result = StoreResult()
-    store_payloads(wh, "run-2", later, provider.parse, result)
+    store_payloads(wh, "run-2", later, provider.parse, result, league="nfl")
     assert result.payloads_seen == len(later) == len(payloads)
     assert [s.split()[0] for s in statements] == ["select", "insert"], statements
     assert _count(wh, "raw.payload_sighting") == 2 * len(payloads)
@@ -99,12 +99,14 @@ def test_a_batch_parses_an_already_stored_payload_once(wh: Warehouse) -> None:
         parses.append(payload.payload_id)
         return provider.parse(payload)
 
-    store_payloads(wh, "run-0", payloads[:1], parser, StoreResult())  # 1999 stored before
+    store_payloads(
+        wh, "run-0", payloads[:1], parser, StoreResult(), league="nfl"
+    )  # 1999 stored before
     with reuse_parses():
         for hours in range(3):
             _, fetched = _results(AS_OF + timedelta(hours=hours))
             results = StoreResult()
-            store_payloads(wh, f"run-{hours + 1}", fetched, parser, results)
+            store_payloads(wh, f"run-{hours + 1}", fetched, parser, results, league="nfl")
             assert results.parsed_rows == {
                 "replay": sum(len(provider.parse(p).rows) for p in fetched)
             }
@@ -112,7 +114,7 @@ def test_a_batch_parses_an_already_stored_payload_once(wh: Warehouse) -> None:
     assert parses.count(stored_first) == 2  # stored before the block, then parsed once in it
     assert len(parses) == 2 + (len(payloads) - 1)  # each new payload parsed once, to be stored
     outside = len(parses)
-    store_payloads(wh, "run-9", payloads, parser, StoreResult())
+    store_payloads(wh, "run-9", payloads, parser, StoreResult(), league="nfl")
     assert len(parses) == outside + len(payloads)  # outside a batch every fetch is parsed
 
 

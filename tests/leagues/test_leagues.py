@@ -65,9 +65,9 @@ def test_a_made_up_league_runs_end_to_end_through_the_same_project(
     with connect(warehouse_url) as wh:
         slate = read_slate(wh, "xfl", LAST_DATE)
         leagues = {
-            r["league_id"] for r in wh.query("select distinct league_id from facts.fct__game")
+            r["league_id"] for r in wh.query("select distinct league_id from facts_xfl.fct__game")
         }
-    assert leagues == {"xfl"}
+    assert leagues == {"xfl"}  # in its own schemas (schema_suffix defaults to _<league>)
     assert len(slate["games"]) == 4
     # 19:00 in Chicago (CDT, UTC-5) is 00:00 UTC the next day; game_date stays the local date
     assert {g["kickoff_at"] for g in slate["games"]} == {"2024-05-07T00:00:00Z"}

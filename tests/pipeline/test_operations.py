@@ -359,12 +359,14 @@ def test_a_payload_stored_by_a_concurrent_run_is_seen_not_a_unique_violation(
 
         def store_second() -> None:
             try:
-                store_payloads(second, "run-b", [payload], _rejecting_parser, results[1])
+                store_payloads(
+                    second, "run-b", [payload], _rejecting_parser, results[1], league="nfl"
+                )
             except BaseException as exc:
                 errors.append(exc)
 
         with first.transaction():  # the first run's transaction is still open...
-            store_payloads(first, "run-a", [payload], _rejecting_parser, results[0])
+            store_payloads(first, "run-a", [payload], _rejecting_parser, results[0], league="nfl")
             if second is first:
                 worker = None
             else:  # ...when the second stores the same payload: it waits, then sees it

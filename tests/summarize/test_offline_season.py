@@ -51,7 +51,7 @@ def _payloads(root: Path) -> tuple[Slates, Slates]:
     dbt(settings, MODELS)
     versions = configured_versions(settings.models, NFL)
     with connect(settings.database_url) as wh:
-        history = [history_record(r) for r in model_history(wh, NFL.league, AFTER_SEASON.date())]
+        history = [history_record(r) for r in model_history(wh, NFL, AFTER_SEASON.date())]
         forecasts = Engine(NFL).walk(history, keep=lambda r: r.game.season == SEASON)
         every = {
             f.record.game.game_id: [prediction_row(f.models[n], v) for n, v in versions.items()]

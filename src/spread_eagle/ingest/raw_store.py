@@ -178,7 +178,7 @@ def _tally(result: StoreResult, payload: Payload, parsed: ParsedPayload) -> None
         )
 
 
-def _sightings(run_id: str, payloads: list[Payload]) -> list[dict[str, Any]]:
+def _sightings(run_id: str, league: str, payloads: list[Payload]) -> list[dict[str, Any]]:
     """That each payload was fetched at `fetched_at` (once per payload and time).
 
     The body is stored once, at its first fetch; a run whose clock is earlier than that first fetch
@@ -186,13 +186,19 @@ def _sightings(run_id: str, payloads: list[Payload]) -> list[dict[str, Any]]:
     payloads by their sightings, never by their first fetch alone."""
     unique = {(p.payload_id, p.fetched_at): p for p in payloads}
     return [
-        {"payload_id": payload_id, "fetched_at": fetched_at, "run_id": run_id}
+        {"payload_id": payload_id, "fetched_at": fetched_at, "run_id": run_id, "league": league}
         for payload_id, fetched_at in unique
     ]
 
 
 def store_payloads(
-    wh: Warehouse, run_id: str, payloads: list[Payload], parser: Parser, result: StoreResult
+    wh: Warehouse,
+    run_id: str,
+    payloads: list[Payload],
+    parser: Parser,
+    result: StoreResult,
+    *,
+    league: str,
 ) -> list[ParsedPayload]:
     """Store a fetch's payloads verbatim (each once) and land their parsed rows; returns each
     payload's parse, in order.
@@ -200,7 +206,8 @@ def store_payloads(
     The payloads already stored are found in one query and their sightings written in one insert;
     each new payload is stored with its rows in a transaction of its own. A payload is kept even
     when it is unusable as a whole (it is then quarantined with the reason), so what a source sent
-    is never lost."""
+    is never lost. Each sighting records the `league` whose run fetched it (dbt reads only its own
+    league's)."""
     if not payloads:
         return []
     ids = sorted({p.payload_id for p in payloads})
@@ -214,7 +221,7 @@ def store_payloads(
     # Seen at this time already (by this run or a concurrent one): nothing is added.
     wh.insert_all(
         "raw.payload_sighting",
-        _sightings(run_id, [p for p in payloads if p.payload_id in stored]),
+        _sightings(run_id, league, [p for p in payloads if p.payload_id in stored]),
         ignore_conflicts=True,
     )
     out = []
@@ -223,19 +230,26 @@ def store_payloads(
         if payload.payload_id in stored:
             result.payloads_seen += 1
         else:
-            _store_new(wh, run_id, payload, parsed, result)
+            _store_new(wh, run_id, league, payload, parsed, result)
         _tally(result, payload, parsed)
         out.append(parsed)
     return out
 
 
 def _store_new(
-    wh: Warehouse, run_id: str, payload: Payload, parsed: ParsedPayload, result: StoreResult
+    wh: Warehouse,
+    run_id: str,
+    league: str,
+    payload: Payload,
+    parsed: ParsedPayload,
+    result: StoreResult,
 ) -> None:
     """A payload and its parsed rows, in one transaction."""
     payload_id = payload.payload_id
     with wh.transaction():
-        wh.insert_all("raw.payload_sighting", _sightings(run_id, [payload]), ignore_conflicts=True)
+        wh.insert_all(
+            "raw.payload_sighting", _sightings(run_id, league, [payload]), ignore_conflicts=True
+        )
         # Two first runs of different dates may fetch the same payload at once: the second insert
         # waits for the first transaction (PostgreSQL) and then stores nothing, and this run
         # treats the payload as already stored (its rows came with it).

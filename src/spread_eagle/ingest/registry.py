@@ -73,7 +73,7 @@ def stored_copy(warehouse: Warehouse | None) -> Callable[[str], StoredCopy | Non
 def _replay(
     settings: Settings, league: League, warehouse: Warehouse | None, options: HttpOptions
 ) -> Provider:
-    return ReplayProvider(league, settings.resolved_games_file, settings.resolved_lines_file)
+    return ReplayProvider(league, settings.games_file_for(league), settings.lines_file_for(league))
 
 
 def _odds_api(

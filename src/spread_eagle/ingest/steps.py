@@ -40,7 +40,9 @@ def _store_all(
     """Store every payload; return the games they schedule and the records they quarantined."""
     expected: list[ExpectedGame] = []
     quarantined: list[QuarantinedRecord] = []
-    for parsed in store_payloads(ctx.warehouse, ctx.run_id, payloads, provider.parse, result):
+    for parsed in store_payloads(
+        ctx.warehouse, ctx.run_id, payloads, provider.parse, result, league=ctx.league.league
+    ):
         expected.extend(parsed.expected_games)
         quarantined.extend(q for q in parsed.quarantined if q.record_ref is not None)
     return expected, quarantined

@@ -57,10 +57,14 @@ class BackfillResult:
     seconds: float = 0.0
 
 
-def dates_to_fill(settings: Settings, start: date, end: date) -> list[date]:
+def dates_to_fill(
+    settings: Settings, start: date, end: date, league_id: str | None = None
+) -> list[date]:
     """With the replay schedule, only dates that have games; otherwise every date."""
     if settings.schedule_provider == "replay":
-        return [d for d in game_dates(settings.resolved_games_file) if start <= d <= end]
+        league = load_league(league_id or settings.league, settings.leagues_dir)
+        games = game_dates(settings.games_file_for(league), league)
+        return [d for d in games if start <= d <= end]
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
@@ -90,7 +94,7 @@ def backfill(
     league: str | None = None,
     progress: Progress | None = None,
 ) -> BackfillResult:
-    days = dates_to_fill(settings, start, end)
+    days = dates_to_fill(settings, start, end, league)
     result = BackfillResult(dates=len(days))
     started = time.perf_counter()
     wh = connect(settings.database_url)

@@ -81,7 +81,7 @@ def should_run(settings: Settings, run_date: date | str, league: str | None = No
     """Whether a scheduler should run this date: what `spread-eagle backfill` would fill."""
     load_league(league or settings.league, settings.leagues_dir)  # an unknown league fails here
     day = _as_date(run_date)
-    return bool(dates_to_fill(settings, day, day))
+    return bool(dates_to_fill(settings, day, day, league))
 
 
 def start_run(

@@ -16,6 +16,7 @@ the league's config; a value not listed has weight 1.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -50,10 +51,17 @@ class KeyedDistribution:
         return np.array([float(self.weights.get(int(k), 1.0)) for k in keys])
 
     def pmf(self, mu: float) -> np.ndarray:
-        """P(X = k) for every k of `support`, summing to 1."""
+        """P(X = k) for every k of `support`, summing to 1 (read-only: the newest is kept, since
+        a game's bets ask for several lines around the same centre)."""
+        last = self.__dict__.get("_last_pmf")
+        if last is not None and last[0] == mu:
+            return last[1]
         z = (self.support - mu) / self.sd
         p = np.exp(-0.5 * z * z) * self._w
-        return p / p.sum()
+        p = p / p.sum()
+        p.flags.writeable = False
+        self.__dict__["_last_pmf"] = (mu, p)  # frozen: set as cached_property does
+        return p
 
     def probability(self, mu: float, value: int) -> float:
         if not self.low <= value <= self.high:
@@ -62,9 +70,15 @@ class KeyedDistribution:
 
     def above(self, mu: float, line: float) -> Outcome:
         """P(X > line), P(X == line), P(X < line)."""
+        if math.isnan(line):
+            return Outcome(win=0.0, push=0.0, loss=1.0)  # what a mask over the support gives
         p = self.pmf(mu)
-        win = float(p[self.support > line].sum())
-        push = float(p[self.support == line].sum())
+        # the support is every integer low..high: X > line from index floor(line) + 1 - low on
+        # (the same elements, in the same order, as a mask over the support selects)
+        first = min(max(math.floor(line) + 1 - self.low, 0), len(p))
+        win = float(p[first:].sum())
+        at = int(line) - self.low
+        push = float(p[at : at + 1].sum()) if line == int(line) and 0 <= at < len(p) else 0.0
         return Outcome(win=win, push=push, loss=max(0.0, 1.0 - win - push))
 
     def home_cover(self, mu: float, spread_home: float) -> Outcome:
@@ -122,6 +136,6 @@ def fit_weights(
         for k in keys:
             expected = float(p[:, folded == k].sum())
             observed = float((observed_values == k).sum())
-            if expected > 0 and observed > 0:
+            if expected > 0:  # a value never seen (an NBA tie) gets weight 0
                 weights[int(k)] *= observed / expected
     return {k: round(v, 4) for k, v in sorted(weights.items())}

@@ -22,8 +22,16 @@ MARGIN_KEYS = tuple(range(0, 22))
 TOTAL_KEYS = tuple(range(27, 62))
 
 
-def key_weights(records: Sequence[GameRecord], margin_sd: float, total_sd: float) -> dict[str, Any]:
-    """Margin and total key-number weights around the closing line of finished games."""
+def key_weights(
+    records: Sequence[GameRecord],
+    margin_sd: float,
+    total_sd: float,
+    total_keys: Sequence[int] = TOTAL_KEYS,
+    total_range: tuple[int, int] = (0, 140),
+) -> dict[str, Any]:
+    """Margin and total key-number weights around the closing line of finished games (the margin's
+    over 0..21 in every league: a league without key numbers gets weights near 1, and 0 for a
+    margin that never happens, an NBA tie)."""
     lined = [r for r in records if r.is_final and r.spread_home is not None]
     margins = [int(r.home_score or 0) - int(r.away_score or 0) for r in lined]
     margin_w = fit_weights(
@@ -34,12 +42,15 @@ def key_weights(records: Sequence[GameRecord], margin_sd: float, total_sd: float
         [r.total_line or 0.0 for r in totals],
         [int(r.home_score or 0) + int(r.away_score or 0) for r in totals],
         total_sd,
-        TOTAL_KEYS,
+        total_keys,
         symmetric=False,
-        low=0,
-        high=140,
+        low=total_range[0],
+        high=total_range[1],
     )
-    return {"margin_key_weights": margin_w, "total_key_weights": total_w}
+    out: dict[str, Any] = {"margin_key_weights": margin_w, "total_key_weights": total_w}
+    if total_range != (0, 140):
+        out["total_range"] = list(total_range)
+    return out
 
 
 def residual_sd(records: Sequence[GameRecord]) -> tuple[float, float]:

@@ -19,6 +19,10 @@ than the starter he replaces) with a wide variance, so a starting-QB change move
 once and the model learns the new starter quickly. Home field is itself a slowly-learned state
 (`home_field_rate`), since the NFL's home edge has shrunk over the decades.
 
+A league without quarterbacks (the NBA) has no `qb_*` constants in its config, and then no QB
+terms at all; a source without rest days (the NBA file) can have them counted from the model's own
+schedule (`rest_from_schedule`: days since each team's last game it learned from).
+
 Totals: each team has an offence and a defence rating in points, learned with a fixed rate, on a
 league-wide scoring level that also drifts. Win probability comes from the league's discrete
 margin distribution (key numbers included) around the predicted margin with the model's own
@@ -70,7 +74,8 @@ def margin_distribution(params: Mapping[str, Any], sd: float) -> KeyedDistributi
 
 def total_distribution(params: Mapping[str, Any], sd: float) -> KeyedDistribution:
     weights = {int(k): float(v) for k, v in dict(params.get("total_key_weights", {})).items()}
-    return KeyedDistribution(sd=sd, weights=weights, symmetric=False, low=0, high=140)
+    low, high = params.get("total_range", (0, 140))  # the league's possible totals
+    return KeyedDistribution(sd=sd, weights=weights, symmetric=False, low=int(low), high=int(high))
 
 
 class RatingsState:
@@ -92,14 +97,26 @@ class RatingsState:
         self.last_qb: dict[str, str] = {}
         self.offence: dict[str, float] = {}
         self.defence: dict[str, float] = {}
+        # A league without quarterbacks (the NBA) has no `qb_*` constants: no QB terms at all.
+        self.has_qb = "qb_prior_variance" in self.p
         self.home_field = self.p["home_field"]
         self.points = self.p["points_per_team"]
         self.season: int | None = None
+        self.last_played: dict[str, date] = {}
 
     def copy(self) -> RatingsState:
         """An independent copy: the parameters are shared (never changed), the state is not."""
         twin = copy.copy(self)
-        for name in ("team", "team_var", "qb", "qb_var", "last_qb", "offence", "defence"):
+        for name in (
+            "team",
+            "team_var",
+            "qb",
+            "qb_var",
+            "last_qb",
+            "offence",
+            "defence",
+            "last_played",
+        ):
             setattr(twin, name, dict(getattr(self, name)))
         return twin
 
@@ -116,7 +133,7 @@ class RatingsState:
             self.team_var[t] = min(
                 self.team_var[t] + p["season_variance"], p["team_prior_variance"]
             )
-        for q in self.qb:
+        for q in self.qb if self.has_qb else ():
             self.qb[q] *= p["qb_season_regression"]
             self.qb_var[q] = min(self.qb_var[q] + p["qb_season_variance"], p["qb_prior_variance"])
         for t in self.offence:
@@ -134,6 +151,10 @@ class RatingsState:
 
     def _qb(self, team: str, qb_id: str | None) -> str:
         """The starter's key: as given, else the team's last known starter, else a team stand-in."""
+        if not self.has_qb:
+            self.qb.setdefault("", 0.0)
+            self.qb_var.setdefault("", 0.0)
+            return ""
         key = qb_id or self.last_qb.get(team) or f"team:{team}"
         if key not in self.qb:
             self.qb[key] = self.p["qb_new"] if qb_id else 0.0
@@ -146,12 +167,18 @@ class RatingsState:
         hq, aq = self._qb(h, g.home_qb_id), self._qb(a, g.away_qb_id)
         home_edge = 0.0 if g.is_neutral_site else self.home_field
         rest = 0.0
-        if g.home_rest_days is not None and g.away_rest_days is not None:
+        home_rest, away_rest = g.home_rest_days, g.away_rest_days
+        if (home_rest is None or away_rest is None) and self.p.get("rest_from_schedule"):
+            # A source without rest days (the NBA file): days since each team's last game here.
+            home_rest, away_rest = self._rest(h, g.game_date), self._rest(a, g.game_date)
+        if home_rest is not None and away_rest is not None:
             cap = self.p["rest_cap_days"]
-            rest = self.p["rest_points_per_day"] * max(
-                -cap, min(cap, float(g.home_rest_days - g.away_rest_days))
-            )
+            rest = self.p["rest_points_per_day"] * max(-cap, min(cap, float(home_rest - away_rest)))
         return h, a, hq, aq, home_edge, rest
+
+    def _rest(self, team: str, day: date) -> int:
+        last = self.last_played.get(team)
+        return int(self.p["rest_cap_days"]) if last is None else (day - last).days
 
     def forecast(self, g: GameInput) -> RatingForecast:
         h, a, hq, aq, home_edge, rest = self._parts(g)
@@ -168,18 +195,18 @@ class RatingsState:
         h, a, hq, aq, home_edge, rest = self._parts(g)
         for t in (h, a):
             self.team_var[t] += p["game_variance"]
-        for q in (hq, aq):
+        for q in (hq, aq) if self.has_qb else ():
             self.qb_var[q] += p["qb_game_variance"]
         expected = self.team[h] + self.qb[hq] - self.team[a] - self.qb[aq] + home_edge + rest
         cap = p["mov_cap"]
         miss = max(-cap, min(cap, (home_score - away_score) - expected))
         spread = self.team_var[h] + self.team_var[a] + self.qb_var[hq] + self.qb_var[aq]
         spread += p["game_noise_variance"]
+        qbs = ((hq, self.qb, self.qb_var, 1.0), (aq, self.qb, self.qb_var, -1.0))
         for key, store, var, sign in (
             (h, self.team, self.team_var, 1.0),
             (a, self.team, self.team_var, -1.0),
-            (hq, self.qb, self.qb_var, 1.0),
-            (aq, self.qb, self.qb_var, -1.0),
+            *(qbs if self.has_qb else ()),
         ):
             gain = var[key] / spread
             store[key] += sign * gain * miss
@@ -198,4 +225,6 @@ class RatingsState:
         self.defence[a] += rate * miss_home
         self.offence[a] += rate * miss_away
         self.defence[h] += rate * miss_away
-        self.last_qb[h], self.last_qb[a] = hq, aq
+        if self.has_qb:
+            self.last_qb[h], self.last_qb[a] = hq, aq
+        self.last_played[h] = self.last_played[a] = g.game_date

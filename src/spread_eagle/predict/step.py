@@ -125,7 +125,7 @@ class HistoryWalk:
 
     @classmethod
     def read(cls, wh: Warehouse, league: League, last: date) -> HistoryWalk:
-        rows = model_history(wh, league.league, last)
+        rows = model_history(wh, league, last)
         return cls(league, [history_record(r) for r in rows], last)
 
     def forecast(self, day: date, today: Sequence[GameRecord]) -> tuple[list[Forecast], int]:
@@ -150,10 +150,10 @@ def predict_runs(ctxs: list[RunContext], walk: HistoryWalk) -> Iterator[StepOutc
     wh, league = ctxs[0].warehouse, ctxs[0].league.league
     versions = configured_versions(ctxs[0].settings.models, ctxs[0].league)
     days = [c.run_date for c in ctxs]
-    features = game_features_on(wh, league, days)
+    features = game_features_on(wh, ctxs[0].league, days)
     prices = {
         day: {r["game_id"]: r for r in rows}
-        for day, rows in best_prices_on(wh, league, days).items()
+        for day, rows in best_prices_on(wh, ctxs[0].league, days).items()
     }
 
     def one(ctx: RunContext) -> tuple[list[dict[str, Any]], int, int]:

@@ -37,7 +37,8 @@ def build_game_details(
     history: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for s in wh.query(
         "select game_id, book_id, market_id, side, captured_at, source_id, line, price_american"
-        f" from facts.fct__market_snapshot where game_id in ({marks(ids)}) and captured_at <= ?"
+        f" from {slates[0][0].league.schema('facts')}.fct__market_snapshot"
+        f" where game_id in ({marks(ids)}) and captured_at <= ?"
         " order by game_id, book_id, market_id, side, captured_at",
         [*ids, max(clock.values())],
     ):

@@ -47,7 +47,7 @@ def build_ui(ctx: RunContext) -> None:
         ["build", "--select", "tag:publish", "--exclude-resource-type", "unit_test"],
         league=ctx.league,
         as_of=ctx.as_of,
-        work_dir=ctx.settings.log_dir / "dbt",
+        work_dir=ctx.settings.log_dir / "dbt" / ctx.league.league,
         threads=ctx.settings.dbt_threads,
     )
     record_results(ctx.warehouse, ctx.run_id, STEP, outcome)
@@ -68,21 +68,24 @@ def switch_runs(ctxs: list[RunContext]) -> Iterator[StepOutcome]:
     days = [c.run_date for c in ctxs]
     cards: dict[date, list[dict[str, Any]]] = defaultdict(list)
     for card in wh.query(
-        f"select * from ui.ui__game_card where league_id = ? and run_date in ({marks(days)})"
+        f"select * from {ctxs[0].league.schema('ui')}.ui__game_card where league_id = ?"
+        f" and run_date in ({marks(days)})"
         " order by run_date, kickoff_at, game_id",
         (league, *days),
     ):
         cards[card["run_date"]].append(card)
     predictions: dict[tuple[date, str], list[dict[str, Any]]] = defaultdict(list)
     for p in wh.query(
-        f"select * from ui.ui__game_prediction where league_id = ? and run_date in ({marks(days)})",
+        f"select * from {ctxs[0].league.schema('ui')}.ui__game_prediction where league_id = ?"
+        f" and run_date in ({marks(days)})",
         (league, *days),
     ):
         predictions[(p["run_date"], p["game_id"])].append(p)
     scheduled = {
         r["game_date"]: int(r["n"])
         for r in wh.query(
-            "select game_date, count(*) as n from facts.fct__game where league_id = ?"
+            f"select game_date, count(*) as n from {ctxs[0].league.schema('facts')}.fct__game"
+            " where league_id = ?"
             f" and game_date in ({marks(days)}) group by game_date",
             (league, *days),
         )

@@ -217,15 +217,15 @@ def retrieve(
         r["game_id"]: r
         for r in wh.query(
             "select game_id, stadium_name, roof, surface, temperature_f, wind_mph, home_qb_name,"
-            " away_qb_name, home_coach, away_coach from facts.fct__game"
+            f" away_qb_name, home_coach, away_coach from {league.schema('facts')}.fct__game"
             f" where game_id in ({', '.join('?' for _ in ids)})",
             ids,
         )
     }
     finals = wh.query(
         "select g.game_id, g.season, g.game_date, g.kickoff_at, g.home_team_id, g.away_team_id,"
-        " g.home_score, g.away_score, l.spread_home_close from facts.fct__game g"
-        " left join facts.fct__game_line l on l.game_id = g.game_id"
+        f" g.home_score, g.away_score, l.spread_home_close from {league.schema('facts')}.fct__game g"
+        f" left join {league.schema('facts')}.fct__game_line l on l.game_id = g.game_id"
         " where g.league_id = ? and g.status = 'final' and g.kickoff_at < ?"
         " order by g.kickoff_at, g.game_id",
         (league.league, max(f["kickoff_at"] for f, _, _ in games)),

@@ -123,7 +123,7 @@ def _games(ctxs: list[RunContext]) -> tuple[list[list[GameTldr]], Exception | No
     """Each run's games with their payloads, read for the whole batch at once, up to the first
     run that cannot be summarized (and why)."""
     wh, league = ctxs[0].warehouse, ctxs[0].league
-    features = game_features_on(wh, league.league, [c.run_date for c in ctxs])
+    features = game_features_on(wh, league, [c.run_date for c in ctxs])
     predictions = runs_predictions(wh, [c.run_id for c in ctxs])
     inputs, failure = until_failure(
         ctxs, lambda c: _inputs(c, features.get(c.run_date, []), predictions[c.run_id])

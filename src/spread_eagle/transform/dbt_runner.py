@@ -81,6 +81,12 @@ def dbt_vars(league: League, as_of: datetime | None = None) -> dict[str, Any]:
     and the run's clock, which every model reading observations filters by."""
     found = {
         "league_id": league.league,
+        "schema_suffix": league.schema(""),
+        "game_types": list(league.game_types),
+        "spread_line_max": league.bounds["spread_line_max"],
+        "total_line_min": league.bounds["total_line_min"],
+        "total_line_max": league.bounds["total_line_max"],
+        "total_points_max": league.bounds["total_points_max"],
         "league_timezone": league.timezone,
         "default_kickoff_time": league.default_kickoff_time,
         "nflverse_close_minutes_before_kickoff": league.closing_line_minutes_before_kickoff,

@@ -48,7 +48,7 @@ def transform(ctx: RunContext, rebuild_from: date | None = None) -> StepOutcome:
         TRANSFORM_ARGS,
         league=ctx.league,
         as_of=ctx.as_of,
-        work_dir=ctx.settings.log_dir / "dbt",
+        work_dir=ctx.settings.log_dir / "dbt" / ctx.league.league,
         threads=ctx.settings.dbt_threads,
         extra_vars={"rebuild_from": start.isoformat()},
     )

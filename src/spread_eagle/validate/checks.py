@@ -56,6 +56,8 @@ class Scope:
     run_id: str
     model_versions: dict[str, str]
     accept_quarantined: bool = False
+    facts: str = "facts"  # the league's dbt schemas (League.schema)
+    features: str = "features"
 
 
 @dataclass
@@ -82,13 +84,13 @@ def _by(rows: list[Row], *keys: str) -> dict[Any, list[Row]]:
 
 def read_stored(wh: Warehouse, scopes: Sequence[Scope]) -> Stored:
     """Everything the checks of `scopes` (one league) read, a relation at a time."""
-    league = scopes[0].league
+    league, facts, features_schema = scopes[0].league, scopes[0].facts, scopes[0].features
     days = sorted({s.run_date for s in scopes})
     runs = [s.run_id for s in scopes]
     by_date = (league, *days)
     in_days = f"league = ? and run_date in ({marks(days)})"
     games = wh.query(
-        "select game_id, game_date, home_team_id, away_team_id from facts.fct__game"
+        f"select game_id, game_date, home_team_id, away_team_id from {facts}.fct__game"
         f" where league_id = ? and game_date in ({marks(days)}) order by game_id",
         by_date,
     )
@@ -97,14 +99,14 @@ def read_stored(wh: Warehouse, scopes: Sequence[Scope]) -> Stored:
         nulls += [f"({side}_{c} is null and {side}_games_last_n > 0)" for c in FORM_FEATURES]
     features = wh.query(
         f"select game_id, league_id, game_date, case when {' or '.join(nulls)} then 1 else 0 end"
-        " as incomplete from features.feat__game where game_id in (select game_id from"
-        f" facts.fct__game where league_id = ? and game_date in ({marks(days)}))"
+        f" as incomplete from {features_schema}.feat__game where game_id in (select game_id from"
+        f" {facts}.fct__game where league_id = ? and game_date in ({marks(days)}))"
         f" or (league_id = ? and game_date in ({marks(days)})) order by game_id",
         (*by_date, *by_date),
     )
     snapshots = wh.query(
-        "select g.game_id, min(m.captured_at) as first_at from facts.fct__game g"
-        " left join facts.fct__market_snapshot m on m.game_id = g.game_id"
+        f"select g.game_id, min(m.captured_at) as first_at from {facts}.fct__game g"
+        f" left join {facts}.fct__market_snapshot m on m.game_id = g.game_id"
         f" where g.league_id = ? and g.game_date in ({marks(days)}) group by g.game_id",
         by_date,
     )

@@ -34,6 +34,8 @@ def scope_of(ctx: RunContext) -> Scope:
         run_id=ctx.run_id,
         model_versions=configured_versions(ctx.settings.models, ctx.league),
         accept_quarantined=ctx.accept_quarantined,
+        facts=ctx.league.schema("facts"),
+        features=ctx.league.schema("features"),
     )
 
 
@@ -133,5 +135,7 @@ def check_stored(
         run_id=run["run_id"] if run else "-",
         model_versions=configured_versions(settings.models, league),
         accept_quarantined=bool(run and run["accept_quarantined"]),
+        facts=league.schema("facts"),
+        features=league.schema("features"),
     )
     return (run["run_id"] if run else None), run_checks(scope)

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader
 
 from spread_eagle.config import Settings
-from spread_eagle.leagues import League, UnknownLeagueError, load_league
+from spread_eagle.leagues import League, UnknownLeagueError, known_leagues, load_league
 from spread_eagle.publish.documents import PublishedReader, SidecarReader, observe_file
 
 T = TypeVar("T")
@@ -66,7 +66,13 @@ class Web:
         return observe_file(self.settings.backtest_dir / "metrics.json") is not None
 
     def render(self, template: str, **context: Any) -> str:
-        return self.env.get_template(template).render(backtest=self.backtest_link(), **context)
+        """A page; every page has the league switch (the page's `league`, else the default)."""
+        context.setdefault("league", self.settings.league)
+        return self.env.get_template(template).render(
+            backtest=self.backtest_link(),
+            leagues=known_leagues(self.settings.leagues_dir),
+            **context,
+        )
 
     def page(self, build: Callable[[], str]) -> HTMLResponse:
         """A rendered page. Pages are kept by the response cache in front of the app

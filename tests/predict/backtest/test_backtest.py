@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from spread_eagle.cli import app
-from spread_eagle.config import BUNDLED_GAMES_FILE, BUNDLED_LINES_FILE, Settings
+from spread_eagle.config import BUNDLED_GAMES_FILE, BUNDLED_LINES_FILE, DATA_DIR, Settings
 from spread_eagle.leagues import load_league
 from spread_eagle.predict.backtest import (
     evaluate,
@@ -22,6 +22,8 @@ from spread_eagle.predict.backtest import (
 )
 from spread_eagle.predict.registry import model_versions
 from tests.conftest import make_settings
+
+NBA_GAMES_FILE = DATA_DIR / "nba_games_2008_2024.csv"
 
 NFL = load_league("nfl")
 ATS_KEYS = {"wins", "losses", "pushes", "pct", "pct_ci95"}
@@ -241,3 +243,18 @@ def test_settings_games_file_is_used(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="games file not found"):
         evaluate(missing, 2024, 2024)
+
+
+def test_nba_backtest_meets_the_goals_of_issue_15(tmp_path: Path) -> None:
+    """2015-2024 over the bundled NBA file (the whole 2008-2024 walk, ~6 s): the market-blind
+    ratings within 1.04x of the market's spread MAE, the blend's Brier at or below the market's."""
+    settings = make_settings(
+        tmp_path, "duckdb:///unused.duckdb", league="nba", games_file=NBA_GAMES_FILE
+    )
+    metrics, _ = evaluate(settings, 2015, 2024)
+    market, models = metrics["market"], metrics["models"]
+    assert metrics["games"] == 12818  # 12,836 games less the 18 rows the parser quarantined
+    assert market["spread_mae"] == pytest.approx(9.94, abs=0.005)
+    assert models["ratings"]["spread_mae"] <= 1.04 * market["spread_mae"]
+    assert models["market_blend"]["win_brier"] <= market["win_brier"]
+    assert "+nba." in models["ratings"]["model_version"]

@@ -31,6 +31,7 @@ renamed as (
         on validated.run_id = source.run_id
         and validated.league = source.league
         and validated.run_date = source.run_date
+    where source.league = '{{ var("league_id") }}'
 
 )
 

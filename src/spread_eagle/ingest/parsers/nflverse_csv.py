@@ -97,9 +97,10 @@ def spread_home(spread_line: float | None) -> float | None:
     return None if spread_line is None else -spread_line
 
 
-def kickoff_local(row: dict[str, str]) -> datetime:
-    """nflverse gives the US-Eastern date and 24h time (no time at all for 1999: assume 1 pm)."""
-    return datetime.fromisoformat(f"{row['gameday']}T{row.get('gametime') or '13:00'}")
+def kickoff_local(row: dict[str, str], default_time: str) -> datetime:
+    """nflverse gives the US-Eastern date and 24h time (no time at all for 1999: the league's
+    `default_kickoff_time`)."""
+    return datetime.fromisoformat(f"{row['gameday']}T{row.get('gametime') or default_time}")
 
 
 def _row_problem(row: dict[str, str], league: League) -> str | None:
@@ -113,7 +114,7 @@ def _row_problem(row: dict[str, str], league: League) -> str | None:
         return "home and away are the same team"
     try:
         date.fromisoformat(row["gameday"])
-        kickoff_local(row)
+        kickoff_local(row, league.default_kickoff_time)
     except ValueError:
         return f"bad gameday/gametime {row.get('gameday')!r} {row.get('gametime')!r}"
     for name in NUMERIC:
@@ -182,7 +183,8 @@ def expected_games(parsed: ParsedPayload, league: League, source: str) -> list[E
     out = []
     for row in parsed.rows:
         local = kickoff_local(
-            {"gameday": row[index["gameday"]], "gametime": row[index["gametime"]] or ""}
+            {"gameday": row[index["gameday"]], "gametime": row[index["gametime"]] or ""},
+            league.default_kickoff_time,
         )
         out.append(
             ExpectedGame(

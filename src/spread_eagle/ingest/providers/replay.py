@@ -1,5 +1,6 @@
-"""Replay: serves an nflverse-format games CSV, plus the aussportsbetting.com open/close sheet, as if
-they were live sources at a given `as_of`.
+"""Replay: serves a league's games CSV (nflverse's format for the NFL, the NBA file's for the NBA:
+`ingest/parsers/games_file.py`), plus the aussportsbetting.com open/close sheet where the league
+has one, as if they were live sources at a given `as_of`.
 
 Capture times it assumes (from the league config `leagues/<league>.yaml`):
 - the closing line (nflverse's lines, and the sheet's `* Close` columns) is captured
@@ -28,11 +29,8 @@ from functools import cached_property
 from pathlib import Path
 
 from spread_eagle.ingest.parsers.aussportsbetting import REPLAY_COLUMNS, SHEET_HEADER, parse_sheet
-from spread_eagle.ingest.parsers.nflverse_csv import (
-    LINE_COLUMNS,
-    expected_games,
-    parse_games_csv,
-)
+from spread_eagle.ingest.parsers.games_file import GamesFormat, games_format
+from spread_eagle.ingest.parsers.nflverse_csv import expected_games
 from spread_eagle.ingest.payload import ParsedPayload, Payload
 from spread_eagle.ingest.providers.base import LINES, RESULTS, SCHEDULE
 from spread_eagle.ingest.providers.replay_files import (
@@ -46,7 +44,6 @@ from spread_eagle.ingest.providers.replay_files import (
 )
 from spread_eagle.leagues import League
 
-RESULT_COLUMNS = ("away_score", "home_score", "result", "total", "overtime")
 SCHEDULE_ENDPOINT = "games.csv#date"
 RESULTS_ENDPOINT = "games.csv#season"
 SHEET_ENDPOINT = "open_close.csv#date"
@@ -59,15 +56,24 @@ class ReplayError(RuntimeError):
     pass
 
 
-def game_dates(games_file: Path, finished_only: bool = False) -> list[date]:
-    """The dates (league-local `gameday`) of a replay games file, oldest first; with
-    `finished_only`, only dates that have a final score (what a demo can replay in full)."""
+def game_dates(games_file: Path, league: League, finished_only: bool = False) -> list[date]:
+    """The dates (league-local game dates) of a replay games file in the league's format, oldest
+    first; with `finished_only`, only dates that have a final score (what a demo can replay in
+    full)."""
     if not games_file.is_file():
         raise ReplayError(f"games file not found: {games_file} (set SPREAD_EAGLE_GAMES_FILE)")
+    fmt = games_format(league)
+    games = read_games(file_key(games_file), fmt)
+    if fmt.date_column not in games.header:
+        raise ReplayError(
+            f"{games_file} is not a {fmt.name}-format games file (no {fmt.date_column!r} column), "
+            f"which league {league.league!r} replays"
+        )
     days = {
-        row["gameday"]
-        for row in read_games(file_key(games_file)).rows
-        if row.get("gameday") and (row.get("home_score") or not finished_only)
+        (row.get(fmt.date_column) or "").strip()
+        for row in games.rows
+        if (row.get(fmt.date_column) or "").strip()
+        and (row.get(fmt.home_score_column) or not finished_only)
     }
     return sorted(date.fromisoformat(d) for d in days)
 
@@ -86,6 +92,7 @@ class ReplayProvider:
         self.league = league
         self.games_file = games_file
         self.lines_file = lines_file
+        self.games_format: GamesFormat = games_format(league)
 
     def stats(self) -> dict[str, str]:
         return {}
@@ -93,7 +100,7 @@ class ReplayProvider:
     def parse(self, payload: Payload) -> ParsedPayload:
         if payload.endpoint == SHEET_ENDPOINT:
             return parse_sheet(payload, self.league)
-        parsed = parse_games_csv(payload, self.league)
+        parsed = self.games_format.parse(payload, self.league)
         if payload.endpoint == SCHEDULE_ENDPOINT:
             parsed.expected_games = expected_games(parsed, self.league, self.source)
         return parsed
@@ -103,20 +110,20 @@ class ReplayProvider:
             raise ReplayError(
                 f"games file not found: {self.games_file} (set SPREAD_EAGLE_GAMES_FILE)"
             )
-        return read_games(file_key(self.games_file))
+        return read_games(file_key(self.games_file), self.games_format)
 
     def _as_seen(self, row: dict[str, str], as_of: datetime) -> dict[str, str]:
         """The row as the source would have shown it at `as_of`: no future scores or lines."""
-        kickoff = kickoff_utc(row, self.league)
+        kickoff = kickoff_utc(row, self.league, self.games_format)
         if kickoff is None:
             return row
         seen = dict(row)
         if kickoff + timedelta(hours=self.league.game_hours) > as_of:
-            for column in RESULT_COLUMNS:
+            for column in self.games_format.result_columns:
                 if column in seen:
                     seen[column] = ""
         if kickoff - timedelta(minutes=self.league.closing_line_minutes_before_kickoff) > as_of:
-            for column in LINE_COLUMNS:
+            for column in self.games_format.line_columns:
                 if column in seen:
                     seen[column] = ""
         return seen
@@ -194,7 +201,7 @@ class ReplayProvider:
             return []
         served = []
         for game in self._games().by_day.get(run_date.isoformat(), []):
-            kickoff = kickoff_utc(game, self.league)
+            kickoff = kickoff_utc(game, self.league, self.games_format)
             found = self._sheet_row(game)
             if kickoff is None or found is None:
                 continue

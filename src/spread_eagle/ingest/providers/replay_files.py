@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from spread_eagle.ingest.parsers.nflverse_csv import kickoff_local
+from spread_eagle.ingest.parsers.games_file import GamesFormat
 from spread_eagle.leagues import League
 
 FileKey = tuple[str, int, int, int]  # resolved path, size, mtime (ns), inode
@@ -44,9 +44,9 @@ def csv_body(header: list[str], rows: list[Row], extras_ignored: bool = False) -
     return buffer.getvalue()
 
 
-def kickoff_utc(row: Row, league: League) -> datetime | None:
+def kickoff_utc(row: Row, league: League, games_format: GamesFormat) -> datetime | None:
     try:
-        return kickoff_local(row).replace(tzinfo=league.tz).astimezone(UTC)
+        return games_format.kickoff_local(row, league).replace(tzinfo=league.tz).astimezone(UTC)
     except (ValueError, KeyError):
         return None  # the parser quarantines it with the reason
 
@@ -65,19 +65,21 @@ class GamesFile:
     header: list[str]
     rows: list[Row]
     by_day: dict[str, list[Row]]
-    _results: dict[tuple[str, float], dict[str, SeasonResults]] = field(default_factory=dict)
+    games_format: GamesFormat
+    _results: dict[tuple[str, float, str], dict[str, SeasonResults]] = field(default_factory=dict)
 
     def results(self, league: League) -> dict[str, SeasonResults]:
         """season -> its scored games and their final times under the league's clock constants,
         seasons in order."""
-        key = (league.timezone, league.game_hours)
+        key = (league.timezone, league.game_hours, league.default_kickoff_time)
         if key not in self._results:
             seasons: dict[str, SeasonResults] = defaultdict(SeasonResults)
             for row in self.rows:
-                kickoff = kickoff_utc(row, league)
-                if kickoff is not None and (row.get("home_score") or "").strip():
+                fmt = self.games_format
+                kickoff = kickoff_utc(row, league, fmt)
+                if kickoff is not None and (row.get(fmt.home_score_column) or "").strip():
                     final_at = kickoff + timedelta(hours=league.game_hours)
-                    seasons[row.get("season") or "?"].final.append((final_at, row))
+                    seasons[row.get(fmt.season_column) or "?"].final.append((final_at, row))
             self._results[key] = dict(sorted(seasons.items()))
         return self._results[key]
 
@@ -91,14 +93,14 @@ class GamesFile:
 
 
 @lru_cache(maxsize=4)
-def read_games(key: FileKey) -> GamesFile:
+def read_games(key: FileKey, games_format: GamesFormat) -> GamesFile:
     with open(key[0], encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         rows = list(reader)
     by_day: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
-        by_day[row.get("gameday") or ""].append(row)
-    return GamesFile(list(reader.fieldnames or []), rows, dict(by_day))
+        by_day[(row.get(games_format.date_column) or "").strip()].append(row)
+    return GamesFile(list(reader.fieldnames or []), rows, dict(by_day), games_format)
 
 
 _sheets: dict[tuple[FileKey, tuple[tuple[str, str], ...]], SheetIndex] = {}

@@ -69,12 +69,12 @@ def evaluate(
         raise BacktestError(f"--end-season {end_season} is before --start-season {start_season}")
     league = load_league(settings.league, settings.leagues_dir)
     if games is None:
-        games = load_games(settings.resolved_games_file, league, settings.resolved_lines_file)
+        games = load_games(settings.games_file_for(league), league, settings.lines_file_for(league))
     evaluated = [g for g in games if start_season <= g.season <= end_season and g.is_final]
     if not evaluated:
         raise BacktestError(
             f"no finished games in seasons {start_season}-{end_season} of "
-            f"{settings.resolved_games_file}"
+            f"{settings.games_file_for(league)}"
         )
     forecasts = walk_forward(league, games, start_season, end_season, progress)
     versions = model_versions(league)
@@ -100,6 +100,11 @@ def run_backtest(
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     (out_dir / "report.html").write_text(
-        render_report(metrics, forecasts, settings.resolved_games_file.name), encoding="utf-8"
+        render_report(
+            metrics,
+            forecasts,
+            settings.games_file_for(load_league(settings.league, settings.leagues_dir)).name,
+        ),
+        encoding="utf-8",
     )
     return metrics

@@ -1,8 +1,9 @@
 """The history a backtest walks: every game of an nflverse-format games file, sign conventions ours.
 
-The games come from the replay games file (`settings.resolved_games_file`, nflverse format) read
-through the same parser the daily run uses (`parse_games_csv`: unusable rows are dropped with
-their reason, team names resolved through the league's alias table), with the parser module's
+The games come from the league's replay games file (`settings.games_file_for(league)`, in the
+league's format) read through the same parser the daily run uses (the format's parser: unusable
+rows are dropped with their reason, team names resolved through the league's alias table; every
+format lands nflverse's columns), with the parser module's
 one Python copy of staging's sign conversion (`spread_home = -spread_line`). Opening spreads come
 from the replay provider's open/close sheet (`ReplayProvider.opening_lines`). Nothing is read
 from the warehouse, so a fresh checkout can run it.
@@ -15,7 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from spread_eagle.ingest.parsers.nflverse_csv import COLUMNS, parse_games_csv, spread_home
+from spread_eagle.ingest.parsers.games_file import games_format
+from spread_eagle.ingest.parsers.nflverse_csv import COLUMNS, spread_home
 from spread_eagle.ingest.payload import Payload
 from spread_eagle.ingest.providers.replay import ReplayProvider
 from spread_eagle.leagues import League
@@ -114,7 +116,7 @@ def _integer(value: str | None) -> int | None:
 def load_games(
     games_file: Path, league: League, lines_file: Path | None = None
 ) -> list[HistoricalGame]:
-    """Every usable game of an nflverse-format CSV, oldest first (kickoff date, then game_id), with
+    """Every usable game of a games CSV in the league's format, oldest first (kickoff date, then game_id), with
     its opening spread from the open/close sheet `lines_file` where that has one."""
     if not games_file.is_file():
         raise BacktestError(f"games file not found: {games_file} (set SPREAD_EAGLE_GAMES_FILE)")
@@ -125,7 +127,7 @@ def load_games(
         fetched_at=datetime.now(UTC),
         content_type="text/csv",
     )
-    parsed = parse_games_csv(payload, league)
+    parsed = games_format(league).parse(payload, league)
     rows = [dict(zip(COLUMNS, row, strict=True)) for row in parsed.rows]
     openers = (
         ReplayProvider(league, games_file, lines_file).opening_lines(rows)
