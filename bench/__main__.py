@@ -278,8 +278,12 @@ class Harness:
             self.results.skip("test_suite_s", "s", f"skipped: {why}")
             self.results.skip("peak_rss_mb_test_suite", "MB", f"skipped: {why}")
             return
+        # the README's test command (scripts/check.sh): 2 workers, PostgreSQL too when given
         env = {**os.environ, "DO_NOT_TRACK": "1"}
-        run = run_child([sys.executable, "-m", "pytest", "tests", "-q", "-x"], env)
+        if self.pg_url:
+            env["SPREAD_EAGLE_TEST_POSTGRES_URL"] = self.pg_url
+        command = ["-m", "pytest", "tests", "-q", "-x", "-n", "2", "--dist", "loadscope"]
+        run = run_child([sys.executable, *command], env)
         tail = run.output.strip().splitlines()[-1:] or [""]
         self.results.add("test_suite_s", "s", [run.seconds], note=tail[0][:120])
         self.results.add("peak_rss_mb_test_suite", "MB", [run.peak_rss_mb])
