@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,8 +17,15 @@ from spread_eagle.config import BUNDLED_GAMES_FILE
 from spread_eagle.ingest.payload import ParsedPayload, Payload
 from spread_eagle.ingest.providers.replay import ReplayProvider
 from spread_eagle.ingest.providers.replay_files import read_games
-from spread_eagle.ingest.raw_store import StoreResult, reuse_parses, store_payloads
+from spread_eagle.ingest.raw_store import (
+    StoreResult,
+    deferred_writes,
+    reuse_parses,
+    store_payloads,
+)
+from spread_eagle.ingest.steps import batched
 from spread_eagle.leagues import load_league
+from spread_eagle.run import StepOutcome
 from spread_eagle.warehouse import Warehouse, connect
 
 NFL = load_league("nfl")
@@ -148,3 +156,101 @@ def test_cached_rows_are_never_changed_by_a_fetch() -> None:
         p.body for f in (provider.fetch_schedule, provider.fetch_results) for p in f(day, late)
     ]
     assert cached == fresh
+
+
+def _table(wh: Warehouse, sql: str) -> list[tuple[Any, ...]]:
+    return sorted(tuple(r.values()) for r in wh.query(sql))
+
+
+def _three_fetches(wh: Warehouse, provider: ReplayProvider) -> list[dict[str, int]]:
+    """Three clocks' results fetches (finished seasons again each time, the current one new)."""
+    counts = []
+    for n, days in enumerate((0, 7, 14)):
+        as_of = AS_OF + timedelta(days=days)
+        result = StoreResult()
+        store_payloads(
+            wh,
+            f"run-{n}",
+            provider.fetch_results(as_of.date(), as_of),
+            provider.parse,
+            result,
+            league="nfl",
+        )
+        counts.append(result.counts())
+    return counts
+
+
+def test_deferred_writes_store_what_store_payloads_stores_in_a_few_statements(
+    warehouse_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backfill's chunk: the same payloads, sightings and rows, with the same counts, written at
+    the block's end in one transaction (a statement per table) instead of a few per payload."""
+    provider = ReplayProvider(NFL, BUNDLED_GAMES_FILE)
+    tables = {
+        "raw.payload": "select payload_id, source, endpoint, content_hash, fetched_at, run_id from raw.payload",
+        "raw.payload_sighting": "select payload_id, fetched_at, run_id from raw.payload_sighting",
+        "raw.nflverse_game": "select payload_id, row_number, fetched_at, run_id, game_id, home_score from raw.nflverse_game",
+    }
+    with connect(warehouse_url) as plain:
+        plain.migrate()
+        expected_counts = _three_fetches(plain, provider)
+        expected = {t: _table(plain, sql) for t, sql in tables.items()}
+        for t in tables:  # the deferred run starts from an empty warehouse too
+            plain.execute(f"delete from {t}")
+    with connect(warehouse_url) as wh:
+        statements: list[str] = []
+        query, execute, insert_rows = wh.query, wh.execute, wh.insert_rows
+        monkeypatch.setattr(wh, "query", lambda sql, p=(): statements.append(sql) or query(sql, p))
+        monkeypatch.setattr(
+            wh, "execute", lambda sql, p=(): statements.append(sql) or execute(sql, p)
+        )
+        monkeypatch.setattr(
+            wh, "insert_rows", lambda t, c, r: statements.append(t) or insert_rows(t, c, r)
+        )
+        with deferred_writes(wh):
+            counts = _three_fetches(wh, provider)
+            assert _count(wh, "raw.payload") == 0  # held until the block ends
+        # a query a fetch for the ids not known yet, this test's count, then one transaction:
+        # sightings, a check for payloads stored meanwhile, payloads, rows (+ DuckDB's column types)
+        assert len(statements) <= 3 + 1 + 5, statements
+        assert counts == expected_counts
+        assert {t: _table(wh, sql) for t, sql in tables.items()} == expected
+
+
+def test_deferred_writes_keep_what_was_fetched_before_a_failure(warehouse_url: str) -> None:
+    provider = ReplayProvider(NFL, BUNDLED_GAMES_FILE)
+    with connect(warehouse_url) as wh:
+        wh.migrate()
+        _, payloads = _results(AS_OF)
+        with pytest.raises(RuntimeError, match="source down"), deferred_writes(wh):
+            store_payloads(wh, "run-1", payloads, provider.parse, StoreResult(), league="nfl")
+            raise RuntimeError("source down")
+        assert _count(wh, "raw.payload") == len(payloads)
+
+
+def test_a_batched_ingest_step_reports_the_runs_before_a_failure_with_their_payloads_stored(
+    wh: Warehouse,
+) -> None:
+    provider = ReplayProvider(NFL, BUNDLED_GAMES_FILE)
+
+    def step(ctx: Any) -> StepOutcome:
+        if ctx.fail:
+            raise RuntimeError(f"source down on {ctx.run_date}")
+        result = StoreResult()
+        fetched = provider.fetch_results(ctx.run_date, ctx.as_of)
+        store_payloads(wh, ctx.run_id, fetched, provider.parse, result, league="nfl")
+        return StepOutcome(counts=result.counts())
+
+    ctxs = [
+        SimpleNamespace(warehouse=wh, run_id=f"run-{n}", run_date=d.date(), as_of=d, fail=n == 2)
+        for n, d in enumerate(AS_OF + timedelta(days=7 * n) for n in range(3))
+    ]
+    outcomes = []
+    with pytest.raises(RuntimeError, match="source down"):
+        for outcome in batched(step)(ctxs):  # type: ignore[arg-type]
+            assert _count(wh, "raw.payload") > 0  # written before the runs are reported
+            outcomes.append(outcome)
+    assert len(outcomes) == 2
+    assert outcomes[1].counts["payloads_new"] == 1  # the current season, one game more
+    assert _count(wh, "raw.payload") == len(_results(AS_OF)[1]) + 1
+    assert int(wh.scalar("select count(distinct run_id) from raw.payload_sighting")) == 2

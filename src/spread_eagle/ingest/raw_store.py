@@ -54,50 +54,55 @@ class StoreResult:
         }
 
 
-def quarantine(
-    wh: Warehouse, run_id: str, items: list[QuarantinedRecord], payload_id: str | None
-) -> int:
-    """Keep what could not be used, with the reason; ids are content-derived so re-runs add nothing."""
-    rows = []
+_QUARANTINE_COLUMNS = [
+    "quarantine_id",
+    "run_id",
+    "source",
+    "payload_id",
+    "record_ref",
+    "reason",
+    "record",
+    "quarantined_at",
+]
+
+
+def _quarantine_rows(
+    run_id: str, items: list[QuarantinedRecord], payload_id: str | None
+) -> dict[str, dict[str, Any]]:
+    """quarantine id -> row; ids are content-derived, so the same record twice in one payload is
+    kept once and re-runs add nothing."""
+    rows: dict[str, dict[str, Any]] = {}
     for item in items:
         qid = hashlib.sha256(
             "\x1f".join(
                 [item.source, payload_id or "", item.record_ref or "", item.reason, item.record]
             ).encode()
         ).hexdigest()[:32]
-        rows.append(
-            [
-                qid,
-                run_id,
-                item.source,
-                payload_id,
-                item.record_ref,
-                item.reason,
-                item.record,
-                datetime.now(UTC),
-            ]
-        )
+        values = [
+            qid,
+            run_id,
+            item.source,
+            payload_id,
+            item.record_ref,
+            item.reason,
+            item.record,
+            datetime.now(UTC),
+        ]
+        rows[qid] = dict(zip(_QUARANTINE_COLUMNS, values, strict=True))
         log.warning(
             "quarantined %s record %s: %s", item.source, item.record_ref or "(payload)", item.reason
         )
+    return rows
+
+
+def quarantine(
+    wh: Warehouse, run_id: str, items: list[QuarantinedRecord], payload_id: str | None
+) -> int:
+    """Keep what could not be used, with the reason; ids are content-derived so re-runs add nothing."""
     # Content-derived ids and `on conflict do nothing`: a re-run, or a concurrent run storing the
     # same record, adds nothing (and never fails on the primary key).
-    names = [
-        "quarantine_id",
-        "run_id",
-        "source",
-        "payload_id",
-        "record_ref",
-        "reason",
-        "record",
-        "quarantined_at",
-    ]
-    unique = {r[0]: r for r in rows}  # the same record twice in one payload is kept once
-    return wh.insert_all(
-        "raw.quarantine",
-        [dict(zip(names, r, strict=True)) for r in unique.values()],
-        ignore_conflicts=True,
-    )
+    rows = _quarantine_rows(run_id, items, payload_id)
+    return wh.insert_all("raw.quarantine", list(rows.values()), ignore_conflicts=True)
 
 
 def _changed_rows(wh: Warehouse, parsed: ParsedPayload) -> tuple[list[list[Any]], int]:
@@ -191,6 +196,106 @@ def _sightings(run_id: str, league: str, payloads: list[Payload]) -> list[dict[s
     ]
 
 
+_HTTP_COLUMNS = [
+    "payload_id",
+    "source",
+    "url",
+    "status_code",
+    "etag",
+    "last_modified",
+    "requests_remaining",
+    "requests_used",
+    "requests_last",
+    "fetched_at",
+    "run_id",
+]
+
+
+@dataclass
+class _Pending:
+    """What `deferred_writes` holds until its block ends: new payloads with their sightings, http
+    responses, parsed rows and quarantined records, and every sighting of an already-stored one."""
+
+    known: set[str] = field(default_factory=set)  # payload ids stored, or pending here
+    sightings: dict[tuple[str, datetime], dict[str, Any]] = field(default_factory=dict)
+    payloads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    http: dict[str, list[Any]] = field(default_factory=dict)
+    rows: dict[str, tuple[str, list[str], list[list[Any]]]] = field(default_factory=dict)
+    quarantine: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def flush(self, wh: Warehouse) -> None:
+        """Write everything held, in one transaction and one statement per table; then forget it
+        (what it knows is stored stays known)."""
+        if not self.sightings and not self.payloads:
+            return
+        with wh.transaction():
+            wh.insert_all(
+                "raw.payload_sighting", list(self.sightings.values()), ignore_conflicts=True
+            )
+            ids = sorted(self.payloads)
+            # A payload stored meanwhile by another process came with its own rows: skip ours.
+            taken = {
+                r["payload_id"]
+                for r in (
+                    wh.query(
+                        f"select payload_id from raw.payload where payload_id in ({', '.join('?' for _ in ids)})",
+                        ids,
+                    )
+                    if ids
+                    else []
+                )
+            }
+            if taken:
+                log.warning("%d payloads were stored meanwhile by another run", len(taken))
+            wh.insert_all(
+                "raw.payload",
+                [row for pid, row in self.payloads.items() if pid not in taken],
+                ignore_conflicts=True,
+            )
+            http = [row for pid, row in self.http.items() if pid not in taken]
+            if http:
+                wh.insert_rows("raw.http_response", _HTTP_COLUMNS, http)
+            by_table: dict[tuple[str, tuple[str, ...]], list[list[Any]]] = {}
+            for pid, (table, columns, rows) in self.rows.items():
+                if pid not in taken:
+                    by_table.setdefault((table, tuple(columns)), []).extend(rows)
+            for (table, names), landed in by_table.items():
+                wh.insert_rows(table, META_COLUMNS + list(names), landed)
+            wh.insert_all(
+                "raw.quarantine",
+                [q for q in self.quarantine.values() if q["payload_id"] not in taken],
+                ignore_conflicts=True,
+            )
+        self.sightings, self.payloads, self.http, self.rows, self.quarantine = {}, {}, {}, {}, {}
+
+
+_pending: ContextVar[_Pending | None] = ContextVar("pending", default=None)
+
+
+@contextlib.contextmanager
+def deferred_writes(wh: Warehouse) -> Iterator[None]:
+    """Within the block, `store_payloads` holds what it would write and the block's end writes it
+    all in one transaction, one statement per table (a backfill's chunk of dates: a few statements
+    instead of a dozen a date). What is stored is the same, row for row: a payload is new when
+    neither the warehouse nor the block holds it; a payload whose rows are kept as line history
+    (`key_columns`) reads the stored lines, so what is held is written first and it is stored at
+    once. The block's end writes what is held even when the block raises (every payload fetched
+    before a failure is kept), unless writing it fails too."""
+    pending = _Pending()
+    token = _pending.set(pending)
+    try:
+        yield
+    except BaseException:
+        try:
+            pending.flush(wh)
+        except Exception as exc:
+            log.warning("could not store the payloads held before the failure: %s", exc)
+        raise
+    finally:
+        _pending.reset(token)
+    pending.flush(wh)
+
+
 def store_payloads(
     wh: Warehouse,
     run_id: str,
@@ -204,36 +309,111 @@ def store_payloads(
     payload's parse, in order.
 
     The payloads already stored are found in one query and their sightings written in one insert;
-    each new payload is stored with its rows in a transaction of its own. A payload is kept even
+    each new payload is stored with its rows in a transaction of its own (inside `deferred_writes`,
+    held until the block ends). A payload is kept even
     when it is unusable as a whole (it is then quarantined with the reason), so what a source sent
     is never lost. Each sighting records the `league` whose run fetched it (dbt reads only its own
     league's)."""
     if not payloads:
         return []
-    ids = sorted({p.payload_id for p in payloads})
-    stored = {
-        r["payload_id"]
-        for r in wh.query(
-            f"select payload_id from raw.payload where payload_id in ({', '.join('?' for _ in ids)})",
-            ids,
-        )
-    }
-    # Seen at this time already (by this run or a concurrent one): nothing is added.
-    wh.insert_all(
-        "raw.payload_sighting",
-        _sightings(run_id, league, [p for p in payloads if p.payload_id in stored]),
-        ignore_conflicts=True,
-    )
+    pending = _pending.get()
+    known = pending.known if pending is not None else set()
+    ids = sorted({p.payload_id for p in payloads} - known)
+    stored = known & {p.payload_id for p in payloads}
+    if ids:
+        stored |= {
+            r["payload_id"]
+            for r in wh.query(
+                f"select payload_id from raw.payload where payload_id in ({', '.join('?' for _ in ids)})",
+                ids,
+            )
+        }
+    seen = _sightings(run_id, league, [p for p in payloads if p.payload_id in stored])
+    if pending is not None:
+        pending.known |= stored
+        for row in seen:
+            pending.sightings.setdefault((row["payload_id"], row["fetched_at"]), row)
+    else:
+        # Seen at this time already (by this run or a concurrent one): nothing is added.
+        wh.insert_all("raw.payload_sighting", seen, ignore_conflicts=True)
     out = []
     for payload in payloads:
-        parsed = _parse(payload, parser, payload.payload_id in stored)
-        if payload.payload_id in stored:
+        held = payload.payload_id in stored or payload.payload_id in known
+        parsed = _parse(payload, parser, held)
+        if held:  # stored, or held here (fetched twice)
             result.payloads_seen += 1
+        elif pending is not None and not parsed.key_columns:
+            _hold_new(pending, run_id, league, payload, parsed, result)
         else:
+            if pending is not None:  # line history reads what is stored: write what is held
+                pending.flush(wh)
+                pending.known.add(payload.payload_id)
             _store_new(wh, run_id, league, payload, parsed, result)
         _tally(result, payload, parsed)
         out.append(parsed)
     return out
+
+
+def _hold_new(
+    pending: _Pending,
+    run_id: str,
+    league: str,
+    payload: Payload,
+    parsed: ParsedPayload,
+    result: StoreResult,
+) -> None:
+    """What `_store_new` writes, held for `deferred_writes` to write."""
+    payload_id = payload.payload_id
+    pending.known.add(payload_id)
+    for row in _sightings(run_id, league, [payload]):
+        pending.sightings.setdefault((row["payload_id"], row["fetched_at"]), row)
+    pending.payloads[payload_id] = _payload_row(run_id, payload)
+    if payload.http is not None:
+        pending.http[payload_id] = _http_row(run_id, payload)
+    rows = [
+        [payload_id, n, payload.fetched_at, run_id, *row]
+        for n, row in enumerate(parsed.rows, start=1)
+    ]
+    if rows:
+        pending.rows[payload_id] = (parsed.table, parsed.columns, rows)
+        result.rows += len(rows)
+    held = _quarantine_rows(run_id, parsed.quarantined, payload_id)
+    new = {qid: row for qid, row in held.items() if qid not in pending.quarantine}
+    pending.quarantine.update(new)
+    result.quarantined += len(new)
+    result.payloads_new += 1
+
+
+def _payload_row(run_id: str, payload: Payload) -> dict[str, Any]:
+    return {
+        "payload_id": payload.payload_id,
+        "source": payload.source,
+        "endpoint": payload.endpoint,
+        "request_params": payload.request_params,
+        "content_type": payload.content_type,
+        "body": payload.body,
+        "content_hash": payload.content_hash,
+        "fetched_at": payload.fetched_at,
+        "run_id": run_id,
+    }
+
+
+def _http_row(run_id: str, payload: Payload) -> list[Any]:
+    h = payload.http
+    assert h is not None
+    return [
+        payload.payload_id,
+        payload.source,
+        h.url,
+        h.status_code,
+        h.etag,
+        h.last_modified,
+        h.requests_remaining,
+        h.requests_used,
+        h.requests_last,
+        payload.fetched_at,
+        run_id,
+    ]
 
 
 def _store_new(
@@ -254,58 +434,13 @@ def _store_new(
         # waits for the first transaction (PostgreSQL) and then stores nothing, and this run
         # treats the payload as already stored (its rows came with it).
         stored = wh.insert_all(
-            "raw.payload",
-            [
-                {
-                    "payload_id": payload_id,
-                    "source": payload.source,
-                    "endpoint": payload.endpoint,
-                    "request_params": payload.request_params,
-                    "content_type": payload.content_type,
-                    "body": payload.body,
-                    "content_hash": payload.content_hash,
-                    "fetched_at": payload.fetched_at,
-                    "run_id": run_id,
-                }
-            ],
-            ignore_conflicts=True,
+            "raw.payload", [_payload_row(run_id, payload)], ignore_conflicts=True
         )
         if not stored:
             result.payloads_seen += 1
             return
         if payload.http is not None:
-            h = payload.http
-            wh.insert_rows(
-                "raw.http_response",
-                [
-                    "payload_id",
-                    "source",
-                    "url",
-                    "status_code",
-                    "etag",
-                    "last_modified",
-                    "requests_remaining",
-                    "requests_used",
-                    "requests_last",
-                    "fetched_at",
-                    "run_id",
-                ],
-                [
-                    [
-                        payload_id,
-                        payload.source,
-                        h.url,
-                        h.status_code,
-                        h.etag,
-                        h.last_modified,
-                        h.requests_remaining,
-                        h.requests_used,
-                        h.requests_last,
-                        payload.fetched_at,
-                        run_id,
-                    ]
-                ],
-            )
+            wh.insert_rows("raw.http_response", _HTTP_COLUMNS, [_http_row(run_id, payload)])
         fresh, unchanged = _changed_rows(wh, parsed)
         result.rows_unchanged += unchanged
         rows = [

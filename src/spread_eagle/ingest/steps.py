@@ -5,7 +5,7 @@ unchanged line rows skipped, records quarantined, and each provider's `stats()` 
 quota headers `odds_api_requests_remaining/used/last`, nflverse's conditional-GET outcome).
 
 When a step fails: every payload fetched before the failure is already stored (each new one in its
-own transaction) and every unusable one is in raw.quarantine with its reason, so nothing is lost; the
+own transaction; in a backfill's chunk, all of them when the chunk's step ends) and every unusable one is in raw.quarantine with its reason, so nothing is lost; the
 step then fails loud when what is left cannot satisfy validation:
 - the schedule source sent nothing usable (empty body, truncated JSON, an HTML error page...);
 - the lines source sent nothing usable, or no line at all while games are scheduled;
@@ -16,13 +16,15 @@ A fetch error (timeout, 5xx/429 after the retries, 401/403 at once) fails the st
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from spread_eagle.ingest.payload import ExpectedGame, Payload, QuarantinedRecord
 from spread_eagle.ingest.providers.base import LINES, RESULTS, SCHEDULE, Provider
-from spread_eagle.ingest.raw_store import StoreResult, store_payloads
+from spread_eagle.ingest.raw_store import StoreResult, deferred_writes, store_payloads
 from spread_eagle.ingest.registry import HttpOptions, providers_for
-from spread_eagle.run import RunContext, StepOutcome
+from spread_eagle.run import BatchStep, RunContext, Step, StepOutcome
+from spread_eagle.run.step import until_failure
 
 log = logging.getLogger(__name__)
 
@@ -168,3 +170,18 @@ def ingest_results(ctx: RunContext) -> StepOutcome:
     if problem:
         raise IngestError(problem)
     return StepOutcome(counts={**result.counts(), **_stats(provider)})
+
+
+def batched(step: Step) -> BatchStep:
+    """An ingest step over a batch of runs (a backfill's chunk, oldest first): each run's step in
+    turn, up to the first that fails, their payloads written together (`deferred_writes`) before
+    the runs that completed are reported done; then that failure is raised."""
+
+    def batch(ctxs: list[RunContext]) -> Iterator[StepOutcome]:
+        with deferred_writes(ctxs[0].warehouse):
+            done, failure = until_failure(ctxs, step)
+        yield from done
+        if failure is not None:
+            raise failure
+
+    return batch

@@ -2,15 +2,18 @@
 then models, then content — batched so dbt runs twice for the whole range instead of twice a date.
 
 Every date still gets its own run in the ledger with all seven steps, through the run loop's own
-`execute_step` / `execute_batch` and `fail_run`. Raw goes date by date (each date's payloads build
-on the ones before). The two dbt builds are shared by the batch (each run's transform and publish
-rows say so). The model steps and publish go step by step over chunks of dates whose run locks are
-held together, each step once for the chunk (`execute_batch`: one ledger statement for all its
-runs): predict shares one walk over history (`predict.step.HistoryWalk`), publish switches each
-date in its own transaction and exports the documents for DuckDB readers once. In the raw phase,
-each already-stored payload is parsed once (`raw_store.reuse_parses`). Dates go oldest first, and
-the backfill stops at the first failure, since later dates build on earlier ones. Progress goes to
-an optional callback (the CLI draws it).
+`execute_step` / `execute_batch` and `fail_run`. Raw, the model steps and publish go step by step
+over chunks of dates whose run locks are held together, each step once for the chunk
+(`execute_batch`: one ledger statement for all its runs); the two dbt builds are shared by the
+batch (each run's transform and publish rows say so). Raw fetches date by date, each date finding
+the payloads of the dates before it stored, and writes the chunk's payloads, sightings and rows
+together (`raw_store.deferred_writes`), each already-stored payload parsed once
+(`raw_store.reuse_parses`); predict shares one walk over history (`predict.step.HistoryWalk`);
+publish switches each date in its own transaction and exports the documents for DuckDB readers
+once. Dates go oldest first, and the backfill stops at the first failure, since later dates build
+on earlier ones (in a chunk, the dates before the failed one still take the later steps; the dates
+after it were opened and are marked stopped). Progress goes to an optional callback (the CLI draws
+it).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from datetime import date, timedelta
 from spread_eagle.config import Settings
 from spread_eagle.ingest.providers.replay import game_dates
 from spread_eagle.ingest.raw_store import reuse_parses
+from spread_eagle.ingest.steps import batched
 from spread_eagle.leagues import load_league
 from spread_eagle.pipeline.runner import (
     execute_batch,
@@ -32,6 +36,7 @@ from spread_eagle.pipeline.runner import (
     open_run,
     snapshot_runs,
 )
+from spread_eagle.pipeline.steps import INGEST_STEPS
 from spread_eagle.predict.step import HistoryWalk, predict_runs
 from spread_eagle.publish.documents import export_after_publish
 from spread_eagle.publish.step import build_ui, switch_runs
@@ -45,8 +50,12 @@ from spread_eagle.warehouse import Warehouse, connect, marks
 
 log = logging.getLogger(__name__)
 
-# Dates whose runs take the model and publish steps together (their run locks held at once).
+# Dates whose runs take each step together (their run locks held at once).
 CHUNK = 256
+
+# Raw, step by step over a chunk: each date's payloads in turn (the later ones find the earlier
+# ones stored), written together once the chunk's step has run (`raw_store.deferred_writes`).
+RAW_STEPS: dict[str, BatchStep] = {name: batched(step) for name, step in INGEST_STEPS.items()}
 
 
 @dataclass
@@ -132,14 +141,17 @@ def _run_batch(
 
     try:
         with reuse_parses():  # every date is served the finished seasons again: parse them once
-            for day in days:  # 1. raw, oldest first
-                ctx = RunContext.new(settings, wh, league_config, day)
-                ctxs.append(ctx)
-                with wh.run_lock(ctx.lock_key):
-                    open_run(ctx, None, "backfill")
-                    execute_step(ctx, "ingest_slate")
-                    execute_step(ctx, "ingest_results")
-                advance(f"raw {day}")
+            for n in range(0, len(days), CHUNK):  # 1. raw, oldest first, a chunk at a time
+                chunk = [
+                    RunContext.new(settings, wh, league_config, d) for d in days[n : n + CHUNK]
+                ]
+                ctxs.extend(chunk)
+                with wh.run_locks([c.lock_key for c in chunk]):
+                    for ctx in chunk:
+                        open_run(ctx, None, "backfill")
+                    _run_steps(chunk, RAW_STEPS)
+                for ctx in chunk:
+                    advance(f"raw {ctx.run_date}")
         if not ctxs:
             return
         owner = ctxs[-1]  # the newest clock sees every date of the batch
@@ -156,7 +168,7 @@ def _run_batch(
         model_steps = _model_steps(days[-1])
         for chunk in _chunks(ctxs):  # 3. models and content, step by step over each chunk
             with wh.run_locks([c.lock_key for c in chunk]):
-                _run_model_steps(chunk, model_steps)
+                _run_steps(chunk, model_steps)
             advance(f"models {chunk[0].run_date}..{chunk[-1].run_date}")
         try:  # 4. one build of the UI relations, then each date's gated, atomic switch
             build_ui(owner)
@@ -197,8 +209,8 @@ def _model_steps(last: date) -> dict[str, BatchStep]:
     }
 
 
-def _run_model_steps(chunk: list[RunContext], steps: dict[str, BatchStep]) -> None:
-    """Each model step over the chunk, in the order of a run's steps. When a date fails, the dates
+def _run_steps(chunk: list[RunContext], steps: dict[str, BatchStep]) -> None:
+    """Each step (raw, or the model steps) over the chunk, in the order of a run's steps. When a date fails, the dates
     before it still take the later steps (as each date runs its steps in turn, so the earlier
     dates end validated), then the failure stops the backfill."""
     live, failure = chunk, None
