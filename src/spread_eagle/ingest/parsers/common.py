@@ -1,14 +1,44 @@
-"""Checks every parser of a JSON API shares: the payload as a whole, times, odds and lines."""
+"""Checks the parsers share: of a JSON API's payload as a whole, times, odds and lines; and of a
+games file's row (its required cells, its teams, its numbers), worded alike in every quarantine."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from spread_eagle.ingest.payload import ParsedPayload, Payload
+from spread_eagle.leagues import League
 
 MAX_ABS_SPREAD = 60.0
+
+
+def row_teams_problem(
+    row: dict[str, str], league: League, required: Sequence[str], home: str, away: str
+) -> str | None:
+    """A games-file row without a required cell, or whose teams are unknown or the same team."""
+    for name in required:
+        if not (row.get(name) or "").strip():
+            return f"missing {name}"
+    for side in (home, away):
+        if league.team_id(row[side]) is None:
+            return f"unknown team {row[side]!r} in {side}"
+    if league.team_id(row[home]) == league.team_id(row[away]):
+        return "home and away are the same team"
+    return None
+
+
+def row_numbers_problem(row: dict[str, str], numeric: Sequence[str]) -> str | None:
+    """The first of `numeric` that is filled in but not a number."""
+    for name in numeric:
+        value = (row.get(name) or "").strip()
+        if value:
+            try:
+                float(value)
+            except ValueError:
+                return f"{name} is not a number: {value!r}"
+    return None
 
 
 def load_json(payload: Payload, parsed: ParsedPayload, expect: type) -> Any | None:

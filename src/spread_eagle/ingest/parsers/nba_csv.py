@@ -24,7 +24,12 @@ import csv
 import io
 from datetime import date
 
-from spread_eagle.ingest.parsers.nflverse_csv import COLUMNS, MAX_ABS_SPREAD
+from spread_eagle.ingest.parsers.common import (
+    MAX_ABS_SPREAD,
+    row_numbers_problem,
+    row_teams_problem,
+)
+from spread_eagle.ingest.parsers.nflverse_csv import COLUMNS
 from spread_eagle.ingest.payload import ParsedPayload, Payload, QuarantinedRecord
 from spread_eagle.leagues import League
 
@@ -97,25 +102,14 @@ def _number(row: dict[str, str], name: str) -> float | None:
 
 
 def _row_problem(row: dict[str, str], league: League) -> str | None:
-    for name in REQUIRED:
-        if not (row.get(name) or "").strip():
-            return f"missing {name}"
-    for side in ("home", "away"):
-        if league.team_id(row[side]) is None:
-            return f"unknown team {row[side]!r} in {side}"
-    if league.team_id(row["home"]) == league.team_id(row["away"]):
-        return "home and away are the same team"
+    if problem := row_teams_problem(row, league, REQUIRED, "home", "away"):
+        return problem
     try:
         day = date.fromisoformat(row["date"].strip())
     except ValueError:
         return f"bad date {row.get('date')!r}"
-    for name in NUMERIC:
-        value = (row.get(name) or "").strip()
-        if value:
-            try:
-                float(value)
-            except ValueError:
-                return f"{name} is not a number: {value!r}"
+    if problem := row_numbers_problem(row, NUMERIC):
+        return problem
     season = int(float(row["season"]))
     if league.season_of(day) != season:
         return f"date {day} is not in season {season} (the league calendar puts it in {league.season_of(day)})"

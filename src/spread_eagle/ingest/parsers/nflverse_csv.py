@@ -11,6 +11,11 @@ import csv
 import io
 from datetime import date, datetime
 
+from spread_eagle.ingest.parsers.common import (
+    MAX_ABS_SPREAD,
+    row_numbers_problem,
+    row_teams_problem,
+)
 from spread_eagle.ingest.payload import ExpectedGame, ParsedPayload, Payload, QuarantinedRecord
 from spread_eagle.leagues import League
 
@@ -83,7 +88,6 @@ NUMERIC = [
     "temp",
     "wind",
 ]
-MAX_ABS_SPREAD = 60.0
 
 
 def spread_home(spread_line: float | None) -> float | None:
@@ -104,26 +108,15 @@ def kickoff_local(row: dict[str, str], default_time: str) -> datetime:
 
 
 def _row_problem(row: dict[str, str], league: League) -> str | None:
-    for name in REQUIRED:
-        if not (row.get(name) or "").strip():
-            return f"missing {name}"
-    for side in ("home_team", "away_team"):
-        if league.team_id(row[side]) is None:
-            return f"unknown team {row[side]!r} in {side}"
-    if league.team_id(row["home_team"]) == league.team_id(row["away_team"]):
-        return "home and away are the same team"
+    if problem := row_teams_problem(row, league, REQUIRED, "home_team", "away_team"):
+        return problem
     try:
         date.fromisoformat(row["gameday"])
         kickoff_local(row, league.default_kickoff_time)
     except ValueError:
         return f"bad gameday/gametime {row.get('gameday')!r} {row.get('gametime')!r}"
-    for name in NUMERIC:
-        value = (row.get(name) or "").strip()
-        if value:
-            try:
-                float(value)
-            except ValueError:
-                return f"{name} is not a number: {value!r}"
+    if problem := row_numbers_problem(row, NUMERIC):
+        return problem
     spread = (row.get("spread_line") or "").strip()
     if spread and abs(float(spread)) > MAX_ABS_SPREAD:
         return f"spread_line {spread} is outside +/-{MAX_ABS_SPREAD:g}"
