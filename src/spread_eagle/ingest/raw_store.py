@@ -370,10 +370,7 @@ def _hold_new(
     pending.payloads[payload_id] = _payload_row(run_id, payload)
     if payload.http is not None:
         pending.http[payload_id] = _http_row(run_id, payload)
-    rows = [
-        [payload_id, n, payload.fetched_at, run_id, *row]
-        for n, row in enumerate(parsed.rows, start=1)
-    ]
+    rows = _numbered(run_id, payload, parsed.rows)
     if rows:
         pending.rows[payload_id] = (parsed.table, parsed.columns, rows)
         result.rows += len(rows)
@@ -382,6 +379,14 @@ def _hold_new(
     pending.quarantine.update(new)
     result.quarantined += len(new)
     result.payloads_new += 1
+
+
+def _numbered(run_id: str, payload: Payload, rows: list[list[Any]]) -> list[list[Any]]:
+    """Parsed rows as stored: the META_COLUMNS (payload, row number from 1, fetched_at, run) first."""
+    return [
+        [payload.payload_id, n, payload.fetched_at, run_id, *row]
+        for n, row in enumerate(rows, start=1)
+    ]
 
 
 def _payload_row(run_id: str, payload: Payload) -> dict[str, Any]:
@@ -443,10 +448,7 @@ def _store_new(
             wh.insert_rows("raw.http_response", _HTTP_COLUMNS, [_http_row(run_id, payload)])
         fresh, unchanged = _changed_rows(wh, parsed)
         result.rows_unchanged += unchanged
-        rows = [
-            [payload_id, n, payload.fetched_at, run_id, *row]
-            for n, row in enumerate(fresh, start=1)
-        ]
+        rows = _numbered(run_id, payload, fresh)
         if rows:
             result.rows += wh.insert_rows(parsed.table, META_COLUMNS + parsed.columns, rows)
         result.quarantined += quarantine(wh, run_id, parsed.quarantined, payload_id)
