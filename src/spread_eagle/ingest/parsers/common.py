@@ -3,15 +3,33 @@ games file's row (its required cells, its teams, its numbers), worded alike in e
 
 from __future__ import annotations
 
+import csv
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from spread_eagle.ingest.payload import ParsedPayload, Payload
+from spread_eagle.ingest.payload import ParsedPayload, Payload, QuarantinedRecord
 from spread_eagle.leagues import League
 
 MAX_ABS_SPREAD = 60.0
+
+
+def csv_rows(
+    reader: csv.DictReader[str], parsed: ParsedPayload, source: str
+) -> Iterator[tuple[int, dict[str, str], str]]:
+    """A games file's rows with their line number and their text; a row with more cells than the
+    header is quarantined here, never yielded."""
+    for line_no, row in enumerate(reader, start=2):
+        raw_line = ",".join(row.get(c) or "" for c in (reader.fieldnames or []))
+        if None in row:  # csv.DictReader files the extra cells under the key None
+            parsed.quarantined.append(
+                QuarantinedRecord(
+                    source, "row has more cells than the header", raw_line, f"line {line_no}"
+                )
+            )
+            continue
+        yield line_no, row, raw_line
 
 
 def row_teams_problem(

@@ -26,6 +26,7 @@ from datetime import date
 
 from spread_eagle.ingest.parsers.common import (
     MAX_ABS_SPREAD,
+    csv_rows,
     row_numbers_problem,
     row_teams_problem,
 )
@@ -194,18 +195,7 @@ def parse_nba_csv(payload: Payload, league: League) -> ParsedPayload:
         )
     seen: set[str] = set()
     team_days: set[tuple[str, str]] = set()
-    for line_no, row in enumerate(reader, start=2):
-        raw_line = ",".join(row.get(c) or "" for c in (reader.fieldnames or []))
-        if None in row:
-            parsed.quarantined.append(
-                QuarantinedRecord(
-                    payload.source,
-                    "row has more cells than the header",
-                    raw_line,
-                    f"line {line_no}",
-                )
-            )
-            continue
+    for line_no, row, raw_line in csv_rows(reader, parsed, payload.source):
         problem = _row_problem(row, league)
         ref = _game_ref(row, league) or f"line {line_no}"
         if problem is None:

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from spread_eagle.ingest.parsers.common import (
     MAX_ABS_SPREAD,
+    csv_rows,
     row_numbers_problem,
     row_teams_problem,
 )
@@ -147,18 +148,7 @@ def parse_games_csv(payload: Payload, league: League) -> ParsedPayload:
         )
         return parsed
     seen: set[str] = set()
-    for line_no, row in enumerate(reader, start=2):
-        raw_line = ",".join(row.get(c) or "" for c in (reader.fieldnames or []))
-        if None in row:  # more cells than header columns
-            parsed.quarantined.append(
-                QuarantinedRecord(
-                    payload.source,
-                    "row has more cells than the header",
-                    raw_line,
-                    f"line {line_no}",
-                )
-            )
-            continue
+    for line_no, row, raw_line in csv_rows(reader, parsed, payload.source):
         problem = _row_problem(row, league)
         game_id = row.get("game_id") or f"line {line_no}"
         if problem is None and game_id in seen:
