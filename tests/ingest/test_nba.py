@@ -86,6 +86,15 @@ def test_flawed_rows_are_quarantined_with_their_reason() -> None:
     assert parsed.quarantined[4].record_ref == "line 8"  # an unknown team: by its line
 
 
+def test_a_row_with_more_cells_than_the_header_is_quarantined_by_its_line() -> None:
+    parsed = _parse(BOS_AT_TOR, DAL_AT_BOS + ",extra", "2024,2024-01-16,x")
+    assert len(parsed.rows) == 1
+    (overfull, short) = parsed.quarantined
+    assert overfull.reason == "row has more cells than the header"
+    assert overfull.record_ref == "line 3" and overfull.record.endswith("1,0")
+    assert short.reason.startswith("missing ") and short.record_ref == "line 4"
+
+
 def test_every_alias_the_sources_use_resolves() -> None:
     file_codes = "atl bkn bos cha chi cle dal den det gs hou ind lac lal mem mia mil min no ny okc orl phi phx por sa sac tor utah wsh"
     assert {NBA.team_id(c) for c in file_codes.split()} == NBA.teams and len(NBA.teams) == 30
