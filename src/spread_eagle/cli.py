@@ -367,6 +367,14 @@ def backfill(
     start: Annotated[str, typer.Option("--start", help="First date (inclusive).")],
     end: Annotated[str, typer.Option("--end", help="Last date (inclusive).")],
     league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
+    accept_quarantined: Annotated[
+        bool,
+        typer.Option(
+            "--accept-quarantined",
+            help="Publish every date even though some of its scheduled games were quarantined "
+            "(recorded on each run). By default the first such date stops the backfill.",
+        ),
+    ] = False,
 ) -> None:
     """Rebuild history for every date with games between --start and --end: raw for every date
     (oldest first), then one dbt build, then models and content step by step over chunks of
@@ -380,7 +388,14 @@ def backfill(
     if last < first:
         raise _fail("--end is before --start")
     with _progress_bar("backfill") as progress:
-        result = run_backfill(settings, first, last, league=league, progress=progress)
+        result = run_backfill(
+            settings,
+            first,
+            last,
+            league=league,
+            progress=progress,
+            accept_quarantined=accept_quarantined,
+        )
     out.print(
         f"backfill {first}..{last}: {result.dates} dates, {result.published} published, "
         f"{len(result.failed)} failed in {result.seconds:.1f}s"

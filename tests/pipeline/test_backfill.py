@@ -13,6 +13,7 @@ from spread_eagle.publish.documents import reader_for
 from spread_eagle.publish.slate import read_slate, strip_volatile
 from spread_eagle.run import ledger
 from spread_eagle.warehouse import connect
+from tests.transform.helpers import seasons, write_games
 
 WEEK_12 = (date(2024, 11, 21), date(2024, 11, 25))
 
@@ -84,3 +85,30 @@ def test_backfill_stops_at_a_failing_date_and_publishes_nothing(
         runs[date(2024, 11, 21)]["status"] == "failed"
         and "backfill stopped" in runs[date(2024, 11, 21)]["error"]
     )
+
+
+def test_a_quarantined_game_stops_a_backfill_unless_accepted(
+    duckdb_settings: Settings, tmp_path: Path
+) -> None:
+    def broken(row: dict[str, str]) -> dict[str, str] | None:
+        kept = seasons(2023, 2024)(row)
+        if kept and kept["game_id"] == "2024_12_KC_CAR":
+            kept["home_team"] = "XYZ"  # quarantined: an unknown team
+        return kept
+
+    settings = duckdb_settings.model_copy(
+        update={"games_file": write_games(tmp_path / "games.csv", broken)}
+    )
+    stopped = backfill(settings, *WEEK_12)
+    assert [day for day, _ in stopped.failed] == [date(2024, 11, 24)]
+    assert (
+        "2024_12_KC_CAR" in stopped.failed[0][1] and "--accept-quarantined" in stopped.failed[0][1]
+    )
+
+    accepted = backfill(settings, *WEEK_12, accept_quarantined=True)
+    assert not accepted.failed and accepted.published == accepted.dates == 3
+    with connect(settings.database_url) as wh:
+        sunday = read_slate(wh, "nfl", date(2024, 11, 24))
+        newest = ledger.recent_runs(wh, limit=3)
+    assert len(sunday["games"]) == 10  # the quarantined game left out, on the record
+    assert all(r["accept_quarantined"] and r["status"] == "succeeded" for r in newest)

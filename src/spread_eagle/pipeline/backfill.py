@@ -102,14 +102,19 @@ def backfill(
     end: date,
     league: str | None = None,
     progress: Progress | None = None,
+    accept_quarantined: bool = False,
 ) -> BackfillResult:
+    """`accept_quarantined`: every date's run publishes without its quarantined scheduled games
+    (recorded on each run, as `run-daily --accept-quarantined` does), instead of stopping there."""
     days = dates_to_fill(settings, start, end, league)
     result = BackfillResult(dates=len(days))
     started = time.perf_counter()
     wh = connect(settings.database_url)
     try:
         wh.migrate()
-        _run_batch(settings, wh, league or settings.league, days, result, progress)
+        _run_batch(
+            settings, wh, league or settings.league, days, result, progress, accept_quarantined
+        )
     finally:
         wh.close()
     result.seconds = time.perf_counter() - started
@@ -127,6 +132,7 @@ def _run_batch(
     days: list[date],
     result: BackfillResult,
     progress: Progress | None,
+    accept_quarantined: bool,
 ) -> None:
     league_config = load_league(league, settings.leagues_dir)
     ctxs: list[RunContext] = []
@@ -143,7 +149,10 @@ def _run_batch(
         with reuse_parses():  # every date is served the finished seasons again: parse them once
             for n in range(0, len(days), CHUNK):  # 1. raw, oldest first, a chunk at a time
                 chunk = [
-                    RunContext.new(settings, wh, league_config, d) for d in days[n : n + CHUNK]
+                    RunContext.new(
+                        settings, wh, league_config, d, accept_quarantined=accept_quarantined
+                    )
+                    for d in days[n : n + CHUNK]
                 ]
                 ctxs.extend(chunk)
                 with wh.run_locks([c.lock_key for c in chunk]):
