@@ -33,13 +33,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-import psycopg
+
+from bench.harness import drop_pg_database, fresh_pg_database
 
 HOST = "127.0.0.1"
 DAY = "2024-11-24"
@@ -271,17 +271,13 @@ def main() -> None:
             print("DuckDB (published files):")
             bench(url, args.seconds, args.connections, work)
         if args.engine in ("postgres", "both"):
-            name = f"se_bench_{uuid.uuid4().hex[:10]}"
-            with psycopg.connect(args.pg_url, autocommit=True) as admin:
-                admin.execute(f'create database "{name}"')
-            url = f"{args.pg_url.rpartition('/')[0]}/{name}"
+            url = fresh_pg_database(args.pg_url)
             try:
                 publish(url, work)
                 print("PostgreSQL (publish.* with the identity check):")
                 bench(url, args.seconds, args.connections, work)
             finally:
-                with psycopg.connect(args.pg_url, autocommit=True) as admin:
-                    admin.execute(f'drop database if exists "{name}" with (force)')
+                drop_pg_database(url)
 
 
 if __name__ == "__main__":

@@ -64,12 +64,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("engine", engines, indirect=False)
 
 
-def fresh_postgres_database(server_url: str) -> str:
-    """A new, empty database on the server of `server_url`; returns its URL."""
+def fresh_postgres_database(server_url: str, template: str | None = None) -> str:
+    """A new database on the server of `server_url`, empty or a copy of the database `template`
+    (a URL on that server, which nobody may be connected to); returns its URL."""
     name = f"se_test_{uuid.uuid4().hex[:12]}"
     head, _, _ = server_url.rpartition("/")
+    copy = f' template "{template.rpartition("/")[2]}"' if template else ""
     with psycopg.connect(f"{head}/postgres", autocommit=True) as admin:
-        admin.execute(f'create database "{name}"')
+        admin.execute(f'create database "{name}"{copy}')
     return f"{head}/{name}"
 
 
@@ -186,11 +188,8 @@ def published_url(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -
         shutil.copytree(template.removeprefix("duckdb:///") + ".published", f"{copy}.published")
         yield f"duckdb:///{copy}"
         return
-    head, _, template_name = template.rpartition("/")
-    name = f"se_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(f"{head}/postgres", autocommit=True) as admin:
-        admin.execute(f'create database "{name}" template "{template_name}"')
+    url = fresh_postgres_database(template, template=template)
     try:
-        yield f"{head}/{name}"
+        yield url
     finally:
-        drop_postgres_database(f"{head}/{name}")
+        drop_postgres_database(url)

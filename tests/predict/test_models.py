@@ -14,8 +14,9 @@ from spread_eagle.odds import vig_free
 from spread_eagle.predict.backtest.history import load_games
 from spread_eagle.predict.betting import edge, kelly_fraction, stake
 from spread_eagle.predict.distribution import KeyedDistribution
-from spread_eagle.predict.engine import Engine, distribution_of
+from spread_eagle.predict.engine import distribution_of
 from spread_eagle.predict.registry import configured_versions, model_version, parse_models
+from tests.predict.guarantees import assert_no_later_result_leaks, assert_ratings_never_read_a_line
 
 NFL = load_league("nfl")
 
@@ -89,42 +90,11 @@ def test_versions_are_deterministic_and_follow_parameters() -> None:
     assert parse_models("market_blend,ratings,ratings") == ["market_blend", "ratings"]
 
 
-def _walk(records):  # type: ignore[no-untyped-def]
-    return {f.record.game.game_id: f for f in Engine(NFL).walk(records)}
-
-
 def test_ratings_never_read_a_line(games) -> None:  # type: ignore[no-untyped-def]
-    base = _walk([g.record() for g in games])
-    moved = _walk(
-        [
-            replace(
-                g.record(),
-                spread_home=(g.spread_home or 0) + 7,
-                total_line=(g.total_line or 0) - 5,
-                moneyline_home=150,
-                moneyline_away=-170,
-                open_spread_home=-20.0,
-            )
-            for g in games
-        ]
-    )
-    for gid, f in base.items():
-        a, b = f.models["ratings"], moved[gid].models["ratings"]
-        assert (a.margin_home, a.total, a.p_home_win) == (b.margin_home, b.total, b.p_home_win)
+    assert_ratings_never_read_a_line(NFL, games, total_shift=-5)
 
 
 @pytest.mark.parametrize("model", ["ratings", "market_blend"])
 def test_no_result_after_a_date_reaches_its_predictions(games, model: str) -> None:  # type: ignore[no-untyped-def]
     day = sorted({g.game_date for g in games if g.season == 2022})[8]
-    base = _walk([g.record() for g in games])
-    changed = _walk(
-        [
-            replace(g.record(), home_score=60, away_score=0) if g.game_date >= day else g.record()
-            for g in games
-        ]
-    )
-    for gid, f in base.items():
-        if f.record.game.game_date <= day:
-            assert f.models[model] == changed[gid].models[model], gid
-    later = [gid for gid, f in base.items() if f.record.game.game_date > day]
-    assert any(base[gid].models[model] != changed[gid].models[model] for gid in later)
+    assert_no_later_result_leaks(NFL, games, model, day, score=(60, 0))

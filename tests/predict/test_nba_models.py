@@ -4,7 +4,6 @@ after a date reaching that date's predictions (as tests/predict/test_models.py f
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -12,9 +11,10 @@ import pytest
 from spread_eagle.config import DATA_DIR
 from spread_eagle.leagues import load_league
 from spread_eagle.predict.backtest.history import load_games
-from spread_eagle.predict.engine import Engine, distribution_of
+from spread_eagle.predict.engine import distribution_of
 from spread_eagle.predict.ratings import RatingsState
 from spread_eagle.predict.registry import model_version
+from tests.predict.guarantees import assert_no_later_result_leaks, assert_ratings_never_read_a_line
 
 NBA = load_league("nba")
 
@@ -28,10 +28,6 @@ def games():  # type: ignore[no-untyped-def]
         for g in load_games(DATA_DIR / "nba_games_2008_2024.csv", NBA)
         if g.game_date >= date(2022, 2, 1) and g.season <= 2023
     ]
-
-
-def _walk(records):  # type: ignore[no-untyped-def]
-    return {f.record.game.game_id: f for f in Engine(NBA).walk(records)}
 
 
 def test_own_constants_and_versions() -> None:
@@ -62,37 +58,10 @@ def test_ratings_have_no_quarterback_terms(games) -> None:  # type: ignore[no-un
 
 
 def test_ratings_never_read_a_line(games) -> None:  # type: ignore[no-untyped-def]
-    base = _walk([g.record() for g in games])
-    moved = _walk(
-        [
-            replace(
-                g.record(),
-                spread_home=(g.spread_home or 0) + 7,
-                total_line=(g.total_line or 0) - 15,
-                moneyline_home=150,
-                moneyline_away=-170,
-                open_spread_home=-20.0,
-            )
-            for g in games
-        ]
-    )
-    for gid, f in base.items():
-        a, b = f.models["ratings"], moved[gid].models["ratings"]
-        assert (a.margin_home, a.total, a.p_home_win) == (b.margin_home, b.total, b.p_home_win)
+    assert_ratings_never_read_a_line(NBA, games, total_shift=-15)
 
 
 @pytest.mark.parametrize("model", ["ratings", "market_blend"])
 def test_no_result_after_a_date_reaches_its_predictions(games, model: str) -> None:  # type: ignore[no-untyped-def]
     day = sorted({g.game_date for g in games})[30]  # in 2022, before the blend's 2023 refit
-    base = _walk([g.record() for g in games])
-    changed = _walk(
-        [
-            replace(g.record(), home_score=160, away_score=80) if g.game_date >= day else g.record()
-            for g in games
-        ]
-    )
-    for gid, f in base.items():
-        if f.record.game.game_date <= day:
-            assert f.models[model] == changed[gid].models[model], gid
-    later = [gid for gid, f in base.items() if f.record.game.game_date > day]
-    assert any(base[gid].models[model] != changed[gid].models[model] for gid in later)
+    assert_no_later_result_leaks(NBA, games, model, day, score=(160, 80))

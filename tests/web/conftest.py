@@ -11,13 +11,11 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
@@ -26,7 +24,12 @@ from spread_eagle.config import Settings
 from spread_eagle.publish.documents import export_published, sidecar_dir
 from spread_eagle.warehouse import connect, duckdb_path
 from spread_eagle.web.app import create_app
-from tests.conftest import _pg_base, make_settings
+from tests.conftest import (
+    _pg_base,
+    drop_postgres_database,
+    fresh_postgres_database,
+    make_settings,
+)
 
 SUNDAY = date(2024, 11, 24)
 MONDAY = date(2024, 11, 25)
@@ -35,6 +38,8 @@ EVIL_TLDR = '<script>alert("tldr")</script><img src=x onerror="alert(\'tldr\')">
 EVIL_TEAM = "<img src=x onerror=alert('team')>"
 EVIL_DAY = date(2030, 1, 6)
 
+# PostgreSQL: the session warehouse's URL -> its pristine copy (what `writable` copies from)
+PRISTINE: dict[str, str] = {}
 HISTORY_FILES = ("SPREAD_EAGLE_GAMES_FILE", "SPREAD_EAGLE_LINES_FILE")
 PIPELINE = """
 import sys
@@ -69,16 +74,13 @@ def published(
     web_engine: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[Settings]:
     tmp = tmp_path_factory.mktemp(f"web_{web_engine}")
-    name = None
-    if web_engine == "duckdb":
-        url = f"duckdb:///{tmp / 'warehouse.duckdb'}"
-    else:
+    postgres = web_engine != "duckdb"
+    if postgres:
         base = _pg_base(request.config)
         assert base is not None
-        name = f"se_test_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(base, autocommit=True) as admin:
-            admin.execute(f'create database "{name}"')
-        url = f"{base.rpartition('/')[0]}/{name}"
+        url = fresh_postgres_database(base)
+    else:
+        url = f"duckdb:///{tmp / 'warehouse.duckdb'}"
     settings = make_settings(tmp, url, backtest_dir=tmp / "no_backtest")
     try:
         # In its own process, as cron runs it beside the server: in-process, dbt-duckdb would
@@ -93,17 +95,14 @@ def published(
             timeout=900,
         )
         assert done.returncode == 0, done.stdout + done.stderr
-        if name is not None:  # a pristine copy no one connects to, for tests that write
-            with psycopg.connect(base, autocommit=True) as admin:
-                admin.execute(f'create database "{name}_tpl" template "{name}"')
+        if postgres:  # a pristine copy no one connects to, for tests that write
+            PRISTINE[url] = fresh_postgres_database(url, template=url)
         yield settings
     finally:
-        if name is not None:
-            base = _pg_base(request.config)
-            assert base is not None
-            with psycopg.connect(base, autocommit=True) as admin:
-                for db in (name, f"{name}_tpl"):
-                    admin.execute(f'drop database if exists "{db}" with (force)')
+        if postgres:
+            for db in (url, PRISTINE.pop(url, None)):
+                if db:
+                    drop_postgres_database(db)
 
 
 @pytest.fixture(scope="session")
@@ -132,18 +131,12 @@ def writable(
     if sidecar_dir(published.database_url) is not None:
         yield copy_duckdb(published, tmp_path)
         return
-    base = _pg_base(request.config)
-    assert base is not None
-    source = published.database_url.rpartition("/")[2]
-    name = f"se_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(f'create database "{name}" template "{source}_tpl"')
+    template = PRISTINE[published.database_url]
+    url = fresh_postgres_database(template, template=template)
     try:
-        url = f"{base.rpartition('/')[0]}/{name}"
         yield make_settings(tmp_path, url, backtest_dir=tmp_path / "no_backtest")
     finally:
-        with psycopg.connect(base, autocommit=True) as admin:
-            admin.execute(f'drop database if exists "{name}" with (force)')
+        drop_postgres_database(url)
 
 
 def _evil(card: dict[str, Any]) -> dict[str, Any]:
