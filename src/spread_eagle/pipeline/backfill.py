@@ -243,7 +243,9 @@ def _batch_predict(last: date) -> BatchStep:
 
     def step(ctxs: list[RunContext]) -> Iterator[StepOutcome]:
         if "walk" not in shared:
-            shared["walk"] = HistoryWalk.read(ctxs[0].warehouse, ctxs[0].league, last)
+            shared["walk"] = HistoryWalk.read(
+                ctxs[0].warehouse, ctxs[0].league, last, first=ctxs[0].run_date
+            )
         return predict_runs(ctxs, shared["walk"])
 
     return step

@@ -3,10 +3,13 @@ forecast each game of the date, and write one row per game and model under the r
 become the date's only when the run validates). The walk is the backtest's engine, so what the
 daily run publishes is what the backtest measured; same rows in, same rows out.
 
-A daily run walks the history once for its date. A backfill batch hands every date's predict step
-one `HistoryWalk`: the batch's warehouse does not change between its predict steps, so the history
-is walked once, oldest first, and each date is forecast from a fork of the engine as it stands at
-that date, which gives the same forecasts as a walk from scratch (tests/predict/test_history_walk.py).
+A daily run walks the history once for its date, resuming from the newest walked state an earlier
+run saved before its date when the history it learned from is unchanged (`checkpoint`), and saves
+its own for the next. A backfill batch hands every date's predict step one `HistoryWalk`: the
+batch's warehouse does not change between its predict steps, so the history is walked once, oldest
+first, and each date is forecast from a fork of the engine as it stands at that date, which gives
+the same forecasts as a walk from scratch (tests/predict/test_history_walk.py,
+tests/predict/test_checkpoint.py).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 
 from spread_eagle.leagues import League
 from spread_eagle.logging import log_context
+from spread_eagle.predict import checkpoint
 from spread_eagle.predict.engine import Engine, Forecast, GameRecord, ModelForecast
 from spread_eagle.predict.ratings import GameInput
 from spread_eagle.predict.registry import configured_versions, register
@@ -114,28 +118,52 @@ def prediction_row(m: ModelForecast, version: str) -> dict[str, Any]:
 class HistoryWalk:
     """The engine walked forward over a fixed history (every final game before `last`, oldest
     first), forecasting dates up to `last` in ascending order, each from a fork of the engine as
-    it stands before that date."""
+    it stands before that date. It starts from a saved state (`checkpoint.resume`) when given one,
+    and `save` keeps where it stands for the runs of later dates."""
 
-    def __init__(self, league: League, history: Sequence[GameRecord], last: date) -> None:
+    def __init__(
+        self,
+        league: League,
+        history: Sequence[GameRecord],
+        last: date,
+        start: checkpoint.Resumed | None = None,
+    ) -> None:
         self.last = last
-        self._engine = Engine(league)
+        self.league = league
         self._history = list(history)
         self._dates = [r.game.game_date for r in self._history]
-        self._walked = 0  # records of the history the engine has learned from
+        self._engine = start.engine if start else Engine(league)
+        self._walked = start.walked if start else 0  # records the engine has learned from
+        self._digest = start.digest if start else checkpoint.digest_of([])
+        self.resumed_at = start.walked_before if start else None
+        self._at: date | None = self.resumed_at  # the date the engine stands before
 
     @classmethod
-    def read(cls, wh: Warehouse, league: League, last: date) -> HistoryWalk:
-        rows = model_history(wh, league, last)
-        return cls(league, [history_record(r) for r in rows], last)
+    def read(
+        cls, wh: Warehouse, league: League, last: date, first: date | None = None
+    ) -> HistoryWalk:
+        """The history before `last`, resumed from the newest saved state usable for `first` (the
+        first date to forecast; default `last`)."""
+        history = [history_record(r) for r in model_history(wh, league, last)]
+        return cls(league, history, last, checkpoint.resume(wh, league, history, first or last))
 
     def forecast(self, day: date, today: Sequence[GameRecord]) -> tuple[list[Forecast], int]:
         """The forecasts of `day`'s games, and how many earlier games they were walked from."""
         end = bisect.bisect_left(self._dates, day)
         if day > self.last or end < self._walked:
             raise ValueError(f"a walk forecasts dates oldest first, up to {self.last}: not {day}")
-        self._engine.walk(self._history[self._walked : end], keep=lambda _: False)
-        self._walked = end
+        chunk = self._history[self._walked : end]
+        self._engine.walk(chunk, keep=lambda _: False)
+        checkpoint.digest_of(chunk, self._digest)
+        self._walked, self._at = end, day
         return self._engine.fork().walk(today), end
+
+    def save(self, wh: Warehouse, run_id: str) -> None:
+        """Keep the engine as it stands (before the last date forecast) for later runs."""
+        if self._at is not None and self._at != self.resumed_at:
+            checkpoint.save(
+                wh, self.league, self._engine, self._at, self._walked, self._digest, run_id
+            )
 
 
 def predict(ctx: RunContext) -> StepOutcome:
@@ -188,13 +216,15 @@ def predict_runs(ctxs: list[RunContext], walk: HistoryWalk) -> Iterator[StepOutc
                 (*runs, *versions),
             )
             wh.insert_all("outputs.game_prediction", [r for rows, _, _ in done for r in rows])
+        walk.save(wh, runs[-1])
     for ctx, (rows, games, history) in zip(ctxs, done, strict=False):
         with log_context(run_id=ctx.run_id):
             log.info(
-                "%s predicted %d games (walked %d earlier games)",
+                "%s predicted %d games (walked %d earlier games%s)",
                 ", ".join(versions.values()),
                 games,
                 history,
+                f", resumed from the state saved for {walk.resumed_at}" if walk.resumed_at else "",
             )
         yield StepOutcome(
             counts={"predictions": len(rows), "history_games": history},
