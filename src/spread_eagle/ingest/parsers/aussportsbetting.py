@@ -19,6 +19,7 @@ from spread_eagle.ingest.parsers.common import (
     MAX_ABS_SPREAD,
     number_problem,
     parse_time,
+    parses,
     row_cells_problem,
 )
 from spread_eagle.ingest.payload import ParsedPayload, Payload, QuarantinedRecord
@@ -94,11 +95,7 @@ def _sheet_number_problem(name: str, value: str) -> str | None:
 
 
 def _time_problem(name: str, value: str) -> str | None:
-    try:
-        parse_time(value)
-    except ValueError:
-        return f"bad {name} {value!r}"
-    return None
+    return None if parses(value, parse_time) else f"bad {name} {value!r}"
 
 
 def parse_sheet(payload: Payload, league: League) -> ParsedPayload:

@@ -59,12 +59,17 @@ def row_cells_problem(
     return None
 
 
-def number_problem(name: str, value: str) -> str | None:
+def parses(value: str, parse: Callable[[str], object]) -> bool:
+    """Whether `parse` takes `value` (does not raise ValueError)."""
     try:
-        float(value)
+        parse(value)
     except ValueError:
-        return f"{name} is not a number: {value!r}"
-    return None
+        return False
+    return True
+
+
+def number_problem(name: str, value: str) -> str | None:
+    return None if parses(value, float) else f"{name} is not a number: {value!r}"
 
 
 def row_numbers_problem(row: dict[str, str], numeric: Sequence[str]) -> str | None:
