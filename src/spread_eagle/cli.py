@@ -25,6 +25,11 @@ from spread_eagle.logging import configure_logging
 if TYPE_CHECKING:
     from spread_eagle.leagues import League
 
+# One --league for every command that takes it: each falls back to the configured league.
+LeagueOption = Annotated[
+    str | None, typer.Option("--league", help="League id (default: SPREAD_EAGLE_LEAGUE, nfl).")
+]
+
 
 class _FrontDoor(TyperGroup):
     """Every command's last line of defence: a storage failure (PostgreSQL down, the database
@@ -202,7 +207,7 @@ def summarize(
             help="offline, openai, anthropic or ollama (default: SPREAD_EAGLE_LLM_PROVIDER).",
         ),
     ] = None,
-    league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
+    league: LeagueOption = None,
 ) -> None:
     """Write a date's TL;DRs again as a run: the newest run of the date whose earlier steps
     succeeded is resumed at summarize (its predictions reused), then validated and published as
@@ -251,9 +256,7 @@ def run_daily_cmd(
         str | None,
         typer.Option("--from-step", help="Resume from this step (earlier steps are skipped)."),
     ] = None,
-    league: Annotated[
-        str | None, typer.Option("--league", help="League id (default: SPREAD_EAGLE_LEAGUE, nfl).")
-    ] = None,
+    league: LeagueOption = None,
     resume: Annotated[
         str | None,
         typer.Option(
@@ -309,9 +312,7 @@ def run_daily_cmd(
 
 @app.command()
 def demo(
-    league: Annotated[
-        str | None, typer.Option("--league", help="League id (default: SPREAD_EAGLE_LEAGUE, nfl).")
-    ] = None,
+    league: LeagueOption = None,
 ) -> None:
     """On a fresh checkout: load the bundled history, run the daily pipeline for the newest bundled
     date on the embedded DuckDB, and print the slate."""
@@ -366,7 +367,7 @@ def _finished_dates(games_file: Path, league: League) -> list[date]:
 def backfill(
     start: Annotated[str, typer.Option("--start", help="First date (inclusive).")],
     end: Annotated[str, typer.Option("--end", help="Last date (inclusive).")],
-    league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
+    league: LeagueOption = None,
     accept_quarantined: Annotated[
         bool,
         typer.Option(
@@ -421,9 +422,7 @@ def backtest(
             "(ops.model, ops.model_metrics), where `spread-eagle models` lists them.",
         ),
     ] = False,
-    league: Annotated[
-        str | None, typer.Option("--league", help="League id (default: SPREAD_EAGLE_LEAGUE, nfl).")
-    ] = None,
+    league: LeagueOption = None,
 ) -> None:
     """Walk-forward evaluation of every model against the market; writes DIR/metrics.json and DIR/report.html."""
     from spread_eagle.leagues import UnknownLeagueError, load_league
@@ -490,7 +489,7 @@ def ingest(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="The run's clock, UTC (default as for run-daily).")
     ] = None,
-    league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
+    league: LeagueOption = None,
 ) -> None:
     """Run only the two ingestion steps (schedule + lines, results) for a date, recorded in the ledger
     as a run of their own. Nothing is transformed or published."""
@@ -572,7 +571,7 @@ def correct_result(
             "run on a past clock: give one before theirs for them to pick it up.",
         ),
     ] = None,
-    league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
+    league: LeagueOption = None,
 ) -> None:
     """Record an audited correction of a game's final score: who (OS user, SPREAD_EAGLE_ENV),
     when, why and the score it replaces. It wins over every source on the next run of any date at
@@ -632,7 +631,7 @@ def correct_result(
 @app.command("corrections")
 def corrections_cmd(
     game_id: Annotated[str | None, typer.Option("--game", help="Only this game.")] = None,
-    league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
+    league: LeagueOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """List the recorded result corrections, newest first: game, score, what it replaced, who,
@@ -793,7 +792,7 @@ def slate(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the slate document (what the UI and API serve).")
     ] = False,
-    league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
+    league: LeagueOption = None,
     run_id: Annotated[
         str | None,
         typer.Option(
@@ -966,7 +965,7 @@ def status(
 @app.command("validate")
 def validate_cmd(
     run_date: Annotated[str, typer.Option("--date", help="League-local date.")],
-    league: Annotated[str | None, typer.Option("--league", help="League id.")] = None,
+    league: LeagueOption = None,
 ) -> None:
     """Re-run the validation checks against what is stored for a date (writes nothing): the
     outputs of its validated run, else of its newest run, under that run's clock."""

@@ -21,7 +21,7 @@ import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 
-from spread_eagle.warehouse import Warehouse
+from spread_eagle.warehouse import Warehouse, where_equal
 
 
 class CorrectionError(ValueError):
@@ -113,14 +113,7 @@ def list_corrections(
     wh: Warehouse, league: str | None = None, game_id: str | None = None
 ) -> list[dict[str, Any]]:
     """Every correction, newest first, with whether a transform has applied it (and which run)."""
-    where, params = [], []
-    if league:
-        where.append("c.league = ?")
-        params.append(league)
-    if game_id:
-        where.append("c.game_id = ?")
-        params.append(game_id)
-    clause = f"where {' and '.join(where)}" if where else ""
+    clause, params = where_equal({"c.league": league, "c.game_id": game_id})
     return wh.query(
         "select c.correction_id, c.league, c.game_id, c.game_date, c.home_score, c.away_score,"
         " c.previous_home_score, c.previous_away_score, c.previous_status, c.previous_source,"

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from spread_eagle.ingest.payload import ExpectedGame, ParsedPayload, Payload, QuarantinedRecord
-from spread_eagle.warehouse import Warehouse
+from spread_eagle.warehouse import Warehouse, marks, where_equal
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +238,7 @@ class _Pending:
                 r["payload_id"]
                 for r in (
                     wh.query(
-                        f"select payload_id from raw.payload where payload_id in ({', '.join('?' for _ in ids)})",
+                        f"select payload_id from raw.payload where payload_id in ({marks(ids)})",
                         ids,
                     )
                     if ids
@@ -324,7 +324,7 @@ def store_payloads(
         stored |= {
             r["payload_id"]
             for r in wh.query(
-                f"select payload_id from raw.payload where payload_id in ({', '.join('?' for _ in ids)})",
+                f"select payload_id from raw.payload where payload_id in ({marks(ids)})",
                 ids,
             )
         }
@@ -457,7 +457,7 @@ def _store_new(
 
 def quarantined(wh: Warehouse, run_id: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
     """What was quarantined (newest first), optionally for one run, with source, payload and reason."""
-    where, params = ("where q.run_id = ?", [run_id]) if run_id else ("", [])
+    where, params = where_equal({"q.run_id": run_id})
     return wh.query(
         "select q.run_id, q.source, q.payload_id, p.endpoint, q.record_ref, q.reason, q.record, q.quarantined_at"
         f" from raw.quarantine q left join raw.payload p on p.payload_id = q.payload_id {where}"

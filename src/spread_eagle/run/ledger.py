@@ -15,7 +15,7 @@ from typing import Any
 
 from spread_eagle.run.context import RunContext
 from spread_eagle.run.step import StepOutcome
-from spread_eagle.warehouse import Warehouse, marks
+from spread_eagle.warehouse import Warehouse, marks, where_equal
 
 log = logging.getLogger(__name__)
 
@@ -155,15 +155,7 @@ def recent_runs(
     wh: Warehouse, limit: int = 10, league: str | None = None, run_date: date | None = None
 ) -> list[dict[str, Any]]:
     """Newest runs first, each with its steps in order."""
-    where: list[str] = []
-    params: list[object] = []
-    if league:
-        where.append("league = ?")
-        params.append(league)
-    if run_date:
-        where.append("run_date = ?")
-        params.append(run_date)
-    clause = f"where {' and '.join(where)}" if where else ""
+    clause, params = where_equal({"league": league, "run_date": run_date})
     runs = wh.query(
         f"select run_id, league, run_date, as_of, env, status, from_step, command, started_at, ended_at, error,"
         f" accept_quarantined, resumed_from, pid, host"
@@ -175,7 +167,7 @@ def recent_runs(
     ids = [r["run_id"] for r in runs]
     steps = wh.query(
         f"select run_id, step, ordinal, status, started_at, ended_at, row_counts, model_version, dbt_status,"
-        f" llm_status, detail, error from ops.step_run where run_id in ({', '.join('?' for _ in ids)})"
+        f" llm_status, detail, error from ops.step_run where run_id in ({marks(ids)})"
         f" order by run_id, ordinal",
         ids,
     )

@@ -12,6 +12,7 @@ from spread_eagle.warehouse.base import (
     WarehouseError,
     WarehouseMissingError,
     marks,
+    where_equal,
 )
 
 
@@ -54,4 +55,5 @@ __all__ = [
     "connect",
     "duckdb_path",
     "marks",
+    "where_equal",
 ]

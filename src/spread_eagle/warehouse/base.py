@@ -64,6 +64,14 @@ def marks(values: Sequence[object]) -> str:
     return ", ".join("?" for _ in values)
 
 
+def where_equal(filters: Mapping[str, object]) -> tuple[str, list[object]]:
+    """`where a = ? and b = ?` and its parameters, for the filters a caller gave: one whose value
+    is None (or empty) is left out, and no filter at all is no `where` (a listing's options)."""
+    given = {column: value for column, value in filters.items() if value}
+    clause = " and ".join(f"{column} = ?" for column in given)
+    return (f"where {clause}" if clause else ""), list(given.values())
+
+
 def to_storage(value: Any) -> Any:
     """Python value -> what the engines store (naive UTC for datetimes)."""
     if isinstance(value, datetime) and value.tzinfo is not None:

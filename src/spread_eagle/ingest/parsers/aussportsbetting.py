@@ -15,7 +15,13 @@ import io
 import re
 from typing import Any
 
-from spread_eagle.ingest.parsers.common import MAX_ABS_SPREAD, parse_time
+from spread_eagle.ingest.parsers.common import (
+    MAX_ABS_SPREAD,
+    number_problem,
+    parse_time,
+    parses,
+    row_cells_problem,
+)
 from spread_eagle.ingest.payload import ParsedPayload, Payload, QuarantinedRecord
 from spread_eagle.leagues import League
 
@@ -71,26 +77,25 @@ def _problem(row: dict[str, str], league: League) -> str | None:
     for name in ("Home Team", "Away Team"):
         if league.team_id(row[name]) is None:
             return f"unknown team {row[name]!r} in {name}"
-    for name in SHEET_HEADER[8:-1]:
-        value = (row.get(name) or "").strip()
-        if not value:
-            continue
-        try:
-            number = float(value)
-        except ValueError:
-            return f"{name} is not a number: {value!r}"
-        if name in LINE_COLUMNS and abs(number) > MAX_ABS_SPREAD:
-            return f"{name} {value} is outside +/-{MAX_ABS_SPREAD:g}"
-        if name in ODDS_COLUMNS and number <= 1.0:
-            return f"{name} {value} is not valid decimal odds"
-    for name in ("open_captured_at", "close_captured_at"):
-        value = (row.get(name) or "").strip()
-        if value:
-            try:
-                parse_time(value)
-            except ValueError:
-                return f"bad {name} {value!r}"
+    problem = row_cells_problem(row, SHEET_HEADER[8:-1], _sheet_number_problem)
+    return problem or row_cells_problem(
+        row, ("open_captured_at", "close_captured_at"), _time_problem
+    )
+
+
+def _sheet_number_problem(name: str, value: str) -> str | None:
+    if problem := number_problem(name, value):
+        return problem
+    number = float(value)
+    if name in LINE_COLUMNS and abs(number) > MAX_ABS_SPREAD:
+        return f"{name} {value} is outside +/-{MAX_ABS_SPREAD:g}"
+    if name in ODDS_COLUMNS and number <= 1.0:
+        return f"{name} {value} is not valid decimal odds"
     return None
+
+
+def _time_problem(name: str, value: str) -> str | None:
+    return None if parses(value, parse_time) else f"bad {name} {value!r}"
 
 
 def parse_sheet(payload: Payload, league: League) -> ParsedPayload:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,16 +47,34 @@ def row_teams_problem(
     return None
 
 
+def row_cells_problem(
+    row: dict[str, str], names: Sequence[str], check: Callable[[str, str], str | None]
+) -> str | None:
+    """The first problem `check(name, value)` finds in the filled-in cells of `names`, in order
+    (an empty cell is not checked: which cells are required is `row_teams_problem`'s)."""
+    for name in names:
+        value = (row.get(name) or "").strip()
+        if value and (problem := check(name, value)):
+            return problem
+    return None
+
+
+def parses(value: str, parse: Callable[[str], object]) -> bool:
+    """Whether `parse` takes `value` (does not raise ValueError)."""
+    try:
+        parse(value)
+    except ValueError:
+        return False
+    return True
+
+
+def number_problem(name: str, value: str) -> str | None:
+    return None if parses(value, float) else f"{name} is not a number: {value!r}"
+
+
 def row_numbers_problem(row: dict[str, str], numeric: Sequence[str]) -> str | None:
     """The first of `numeric` that is filled in but not a number."""
-    for name in numeric:
-        value = (row.get(name) or "").strip()
-        if value:
-            try:
-                float(value)
-            except ValueError:
-                return f"{name} is not a number: {value!r}"
-    return None
+    return row_cells_problem(row, numeric, number_problem)
 
 
 def load_json(payload: Payload, parsed: ParsedPayload, expect: type) -> Any | None:

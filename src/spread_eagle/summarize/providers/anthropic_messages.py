@@ -10,36 +10,23 @@ passes the grounding gate.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from spread_eagle.config import Settings
-from spread_eagle.summarize.providers.base import (
-    Completion,
-    ProviderError,
-    RetryPolicy,
-    elapsed,
-    require_key,
-)
-from spread_eagle.summarize.providers.sdk import guarded, import_sdk
+from spread_eagle.summarize.providers.base import ProviderError, RetryPolicy
+from spread_eagle.summarize.providers.sdk import SdkProvider
 
 DEFAULT_MODEL = "claude-haiku-4-5"
 
 
-class AnthropicMessages:
+class AnthropicMessages(SdkProvider):
     name = "anthropic"
+    key_variable = "ANTHROPIC_API_KEY"
+    client_class = "Anthropic"
+    default_model = DEFAULT_MODEL
 
     def __init__(self, settings: Settings, retry: RetryPolicy) -> None:
-        self._key = require_key(settings.anthropic_api_key, "ANTHROPIC_API_KEY", self.name)
-        self._sdk = import_sdk("anthropic")
-        self.model: str | None = settings.llm_model or DEFAULT_MODEL
-        self._settings, self._retry = settings, retry
-        self._client = self._sdk.Anthropic(
-            api_key=self._key,
-            base_url=settings.llm_base_url,
-            timeout=settings.llm_timeout_seconds,
-            max_retries=0,
-        )
+        super().__init__(settings, retry, settings.anthropic_api_key)
 
     def _create(self, prompt: str, payload: dict[str, Any]) -> Any:
         return self._client.messages.create(
@@ -49,22 +36,13 @@ class AnthropicMessages:
             max_tokens=self._settings.llm_max_tokens,
         )
 
-    def write(self, prompt: str, payload: dict[str, Any]) -> Completion:
-        started = time.perf_counter()
-        response, retries = self._retry.call(
-            self.name,
-            lambda: guarded(self._sdk, self.name, self._key, lambda: self._create(prompt, payload)),
-        )
+    def _read(self, response: Any) -> tuple[str, int, int]:
         blocks = getattr(response, "content", None)
         if blocks is None:
             raise ProviderError(f"{self.name} sent a response without content")
-        text = "".join(b.text for b in blocks if getattr(b, "type", None) == "text")
         usage = response.usage
-        return Completion(
-            text=text.strip(),
-            tokens_in=usage.input_tokens if usage else 0,
-            tokens_out=usage.output_tokens if usage else 0,
-            latency=elapsed(started),
-            retries=retries,
-            model=response.model or self.model,
+        return (
+            "".join(b.text for b in blocks if getattr(b, "type", None) == "text"),
+            usage.input_tokens if usage else 0,
+            usage.output_tokens if usage else 0,
         )

@@ -1,4 +1,5 @@
-"""What the official openai and anthropic SDKs share: their errors, mapped onto ours.
+"""What the official openai and anthropic SDKs share: their errors, mapped onto ours, and the
+provider built on them (`SdkProvider`: each subclass only says how it asks and how it reads).
 
 Both SDKs raise APITimeoutError / APIConnectionError / APIStatusError(status_code); their own
 retries are switched off (max_retries=0) so the retry policy, its count and its sleep are ours.
@@ -7,12 +8,23 @@ retries are switched off (max_retries=0) so the retry policy, its count and its 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from types import ModuleType
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from pydantic import SecretStr
+
+from spread_eagle.config import Settings
 from spread_eagle.redact import redact_text
-from spread_eagle.summarize.providers.base import ProviderError, TransientError
+from spread_eagle.summarize.providers.base import (
+    Completion,
+    ProviderError,
+    RetryPolicy,
+    TransientError,
+    elapsed,
+    require_key,
+)
 
 T = TypeVar("T")
 
@@ -46,3 +58,49 @@ def guarded(sdk: ModuleType, provider: str, secret: str, fn: Callable[[], T]) ->
         raise ProviderError(
             f"{provider} sent a malformed response ({type(exc).__name__})"
         ) from None
+
+
+class SdkProvider:
+    """A TL;DR writer over an official SDK: the key (checked before the SDK is imported), a client
+    whose own retries are off, our retry loop around a `guarded` call, and the Completion."""
+
+    name: str  # also the SDK's package name
+    key_variable: str  # what to set when the key is missing
+    client_class: str  # the SDK's client, built with the same options by both SDKs
+    default_model: str
+
+    def __init__(self, settings: Settings, retry: RetryPolicy, key: SecretStr | None) -> None:
+        self._key = require_key(key, self.key_variable, self.name)
+        self._sdk = import_sdk(self.name)
+        self.model: str | None = settings.llm_model or self.default_model
+        self._settings, self._retry = settings, retry
+        self._client = getattr(self._sdk, self.client_class)(
+            api_key=self._key,
+            base_url=settings.llm_base_url,
+            timeout=settings.llm_timeout_seconds,
+            max_retries=0,
+        )
+
+    def _create(self, prompt: str, payload: dict[str, Any]) -> Any:
+        """The SDK call that asks for the TL;DR."""
+        raise NotImplementedError
+
+    def _read(self, response: Any) -> tuple[str, int, int]:
+        """The response's text, input tokens and output tokens (ProviderError when it has none)."""
+        raise NotImplementedError
+
+    def write(self, prompt: str, payload: dict[str, Any]) -> Completion:
+        started = time.perf_counter()
+        response, retries = self._retry.call(
+            self.name,
+            lambda: guarded(self._sdk, self.name, self._key, lambda: self._create(prompt, payload)),
+        )
+        text, tokens_in, tokens_out = self._read(response)
+        return Completion(
+            text=text.strip(),
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            latency=elapsed(started),
+            retries=retries,
+            model=response.model or self.model,
+        )
