@@ -41,6 +41,7 @@ from spread_eagle.transform.dbt_runner import environment
 SEASON = ("2023-09-07", "2024-02-11")  # one whole season (63 dates), with all earlier history
 GOALS = {
     "run_daily_over_dbt": 1.2,
+    "nba_over_nfl_daily": 1.2,
     "transform_scaling": 1.1,
     "backfill_duckdb_s": 120.0,
     "backtest_s": 20.0,
@@ -115,6 +116,15 @@ class Harness:
         r.add_ratio("run_daily_over_dbt", "run_daily_s", "dbt_build_s", GOALS["run_daily_over_dbt"])
         r.add("run_daily_cold_s", "s", got["cold_s"], note="fresh warehouse (loads its history)")
         r.add("peak_rss_mb_run_daily", "MB", [rss], note="child: cold + warm runs + dbt builds")
+
+    def leagues(self) -> None:
+        got, rss = self.child("leagues", repeat=1 if self.quick else 3)
+        days = got["days"]
+        r = self.results
+        r.add("nfl_daily_s", "s", got["nfl_s"], note=f"DuckDB, both leagues, warm, {days['nfl']}")
+        r.add("nba_daily_s", "s", got["nba_s"], note=f"the same warehouse, {days['nba']}")
+        r.add_ratio("nba_over_nfl_daily", "nba_daily_s", "nfl_daily_s", GOALS["nba_over_nfl_daily"])
+        r.add("peak_rss_mb_leagues", "MB", [rss], note="child: two cold runs + the warm pairs")
 
     def transform(self) -> None:
         # --quick: DuckDB only (each case is two dbt builds; the PostgreSQL path is kept working
@@ -376,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         default=None,
-        help="comma-separated subset: daily_run,transform,backfill,backtest,ui,suite",
+        help="comma-separated subset: daily_run,leagues,transform,backfill,backtest,ui,suite",
     )
     args = parser.parse_args(argv)
     os.environ["DO_NOT_TRACK"] = "1"
@@ -384,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     wanted = args.only.split(",") if args.only else None
     with tempfile.TemporaryDirectory(prefix="se_bench_") as tmp:
         harness = Harness(args, Path(tmp))
-        for name in ("daily_run", "transform", "backfill", "backtest", "ui", "suite"):
+        for name in ("daily_run", "leagues", "transform", "backfill", "backtest", "ui", "suite"):
             if wanted is None or name in wanted:
                 harness.step(name, getattr(harness, name))
         profile = args.profile if args.profile is not None else not args.quick

@@ -13,6 +13,9 @@ from typer.testing import CliRunner
 from spread_eagle.cli import app
 from spread_eagle.doctor import SCENARIOS
 from spread_eagle.warehouse import connect, duckdb_path
+from spread_eagle.warehouse.base import load_migrations
+
+LATEST = max(m.version for m in load_migrations())
 
 pytestmark = pytest.mark.slow
 
@@ -88,14 +91,15 @@ def test_doctor_finds_a_wrong_materialization_and_never_migrates(
     with connect(published_url) as wh:
         wh.execute("drop table features.feat__game")
         wh.execute("create view features.feat__game as select 1 as game_id")
-        wh.execute("delete from ops.schema_migration where version = 9")
+        wh.execute("delete from ops.schema_migration where version = ?", (LATEST,))
     result = doctor()
     assert result.exit_code == 1
     assert "features.feat__game is a view, dbt_project.yml says table" in result.output
     assert "dbt build --full-refresh --select feat__game" in result.output
-    assert "this version needs 9 (doctor never migrates)" in result.output
+    assert f"this version needs {LATEST} (doctor never migrates)" in result.output
     with connect(published_url, read_only=True, verify_schema=False) as wh:
-        assert wh.scalar("select count(*) from ops.schema_migration where version = 9") == 0
+        count = "select count(*) from ops.schema_migration where version = ?"
+        assert wh.scalar(count, (LATEST,)) == 0
 
 
 def test_doctor_fails_the_odds_api_without_a_key_and_an_llm_that_cannot_answer(

@@ -140,8 +140,9 @@ def test_a_duckdb_file_in_a_read_only_folder(
 def test_a_full_disk_fails_the_run_in_one_line_and_the_next_run_succeeds(
     mounted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # 3 MB fills while the run writes the whole bundled history: the disk is full in mid-run with
-    # room left in the file to record the failure (the tests' default cut of it fits in 3 MB)
+    # 3 MB fills while the run writes the whole bundled history: the disk is full in mid-run, too
+    # full for the ledger to take the failure; the run notes it beside the warehouse in the space
+    # it held in reserve, `status` shows it, and the next run writes it to the ledger
     for name in ("SPREAD_EAGLE_GAMES_FILE", "SPREAD_EAGLE_LINES_FILE"):
         monkeypatch.delenv(name)
     _remount(mounted, "size=3m")
@@ -151,13 +152,23 @@ def test_a_full_disk_fails_the_run_in_one_line_and_the_next_run_succeeds(
     assert "is full (no space left on device)" in output and "--resume" in output
     with connect(url, read_only=True) as wh:
         runs = ledger.recent_runs(wh)
-    assert runs[0]["status"] == ledger.FAILED and "no space left" in runs[0]["error"]
-    for args in WRITERS[1:]:
-        _one_line(*_invoke(url, tmp_path, args), "is full")
+    failed = runs[0]
+    assert failed["status"] == ledger.FAILED and "no space left" in failed["error"], failed
+    assert not any(s["status"] == ledger.RUNNING for s in failed["steps"]), failed
+    for args in WRITERS[1:]:  # each fails at opening the file or at a step, saying why
+        code, output = _invoke(url, tmp_path, args)
+        assert code != 0 and "Traceback" not in output, output
+        assert "is full (no space left on device)" in output, output
 
     _remount(mounted, "size=200m")  # space freed: the failed run continues
-    report = run_daily(make_settings(tmp_path, url), resume=runs[0]["run_id"])
+    report = run_daily(make_settings(tmp_path, url), resume=failed["run_id"])
     assert report.ok, report.error
+    with connect(url, read_only=True) as wh:
+        runs = ledger.recent_runs(wh, limit=20)
+        assert not wh.failure_notes()  # every note is in the ledger now
+    assert all(r["status"] != ledger.RUNNING for r in runs), runs
+    noted = next(r for r in runs if r["run_id"] == failed["run_id"])
+    assert noted["status"] == ledger.FAILED and noted["error"] == failed["error"]
 
 
 def test_postgres_readers_open_read_only_sessions(warehouse_url: str) -> None:

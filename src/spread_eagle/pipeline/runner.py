@@ -84,6 +84,7 @@ def open_run(
 ) -> None:
     """Write the run's ledger row (its steps pending) and say what is about to happen."""
     ledger.start_run(ctx, steps or STEP_NAMES, from_step, command)
+    ctx.warehouse.keep_reserve()  # room to note a failure in, should the disk fill
     with log_context(run_id=ctx.run_id):
         log.info(
             "run %s: %s %s as of %s on %s (env %s)%s",
@@ -107,8 +108,10 @@ def fail_run(
     """Record a step's failure, end the run, skip the later steps; returns the error to raise.
 
     The failure may be the warehouse connection itself (terminated, the disk full): when writing
-    through it fails, the record is written through a fresh connection. When that fails too, the
-    failure is logged, and the next run (or `status`) finds the run's process gone."""
+    through it fails, the record is written through a fresh connection. When that fails too (the
+    disk is full), the failure is noted beside the warehouse in the space the run held in reserve
+    (`Warehouse.note_failure`): `status` shows it and the next run writes it to the ledger. With
+    no note either, it is logged, and the next run (or `status`) finds the run's process gone."""
     order = steps or STEP_NAMES
     later = order[order.index(step) + 1 :] if step in order else []
     for attempt in (1, 2):
@@ -125,11 +128,16 @@ def fail_run(
         except Exception as exc:
             cause = explain(exc, ctx.warehouse.url) or f"{type(exc).__name__}: {exc}"
             if attempt == 2:
+                noted = ctx.warehouse.note_failure(
+                    {"run_id": ctx.run_id, "step": step, "status": status, "error": error}
+                )
                 log.error(
-                    "could not record the failure of run %s in the ledger (%s); the next run marks"
-                    " it failed",
+                    "could not record the failure of run %s in the ledger (%s); %s",
                     ctx.run_id,
                     cause,
+                    "noted it beside the warehouse: the next run writes it to the ledger"
+                    if noted
+                    else "the next run marks it failed",
                 )
                 break
             log.warning("recording the failure through a fresh connection (%s)", cause)
@@ -449,6 +457,7 @@ def run_daily(
             with wh.run_lock(key):
                 wh.migrate()
                 resumed: str | None = None
+                ledger.apply_failure_notes(wh)
                 ledger.reap_gone_runs(wh, held=key)
                 if resume is not None:
                     resuming = resume_point(wh, resume, held=key)

@@ -177,7 +177,81 @@ def recent_runs(
         by_run.setdefault(step.pop("run_id"), []).append(step)
     for run in runs:
         run["steps"] = by_run.get(run["run_id"], [])
+    notes = {n["run_id"]: n for n in wh.failure_notes()}
+    for run in runs:
+        if run["status"] == RUNNING and run["run_id"] in notes:
+            _show_failed(run, notes[run["run_id"]])
     return runs
+
+
+# -- failures noted beside the warehouse (the disk was full) --------------------------------------
+
+
+def _show_failed(run: dict[str, Any], note: dict[str, Any]) -> None:
+    """A run as the ledger will hold it once its failure note is applied (for reading)."""
+    run["status"], run["error"] = note["status"], f"{note['step']}: {note['error']}"
+    for step in run["steps"]:
+        if step["step"] == note["step"]:
+            step["status"], step["error"] = FAILED, note["error"]
+        elif step["status"] in (RUNNING, PENDING):
+            step["status"] = SKIPPED
+
+
+def apply_failure_notes(wh: Warehouse) -> list[str]:
+    """Write to the ledger the failures runs could only note beside the warehouse (the disk was
+    full when they failed), then drop the notes. The next run of any date calls this."""
+    applied = []
+    for note in wh.failure_notes():
+        status = wh.scalar("select status from ops.run where run_id = ?", (note["run_id"],))
+        if status == RUNNING:
+            _mark_failed(
+                wh,
+                note["run_id"],
+                note["step"],
+                (note["error"], note["error"]),
+                f"not run: {note['step']} failed",
+                note["status"],
+            )
+            log.warning(
+                "run %s failed at %s: %s (written from its note)",
+                note["run_id"],
+                note["step"],
+                note["error"],
+            )
+            applied.append(str(note["run_id"]))
+    wh.clear_failure_notes()
+    return applied
+
+
+def _mark_failed(
+    wh: Warehouse,
+    run_id: str,
+    step: str | None,
+    errors: tuple[str, str],
+    skipped: str,
+    status: str = FAILED,
+) -> None:
+    """End a `running` run with `status`: `step` (None: whichever step was running) failed with
+    `errors[0]`, the run with `errors[1]` after the step's name, the steps not begun `skipped`."""
+    step_error, run_error = errors
+    with wh.transaction():
+        where = "step = ?" if step else "status = ?"
+        wh.execute(
+            f"update ops.step_run set status = ?, ended_at = ?, error = ? where run_id = ? and {where}",
+            (FAILED, _now(), step_error, run_id, step or RUNNING),
+        )
+        wh.execute(
+            "update ops.step_run set status = ?, detail = ? where run_id = ? and status in (?, ?)",
+            (SKIPPED, skipped, run_id, PENDING, RUNNING),
+        )
+        failed = step or wh.scalar(
+            "select step from ops.step_run where run_id = ? and status = ? order by ordinal",
+            (run_id, FAILED),
+        )
+        wh.execute(
+            "update ops.run set status = ?, ended_at = ?, error = ? where run_id = ? and status = ?",
+            (status, _now(), f"{failed}: {run_error}" if failed else run_error, run_id, RUNNING),
+        )
 
 
 # -- runs whose process is gone ------------------------------------------------------------------
@@ -246,30 +320,13 @@ def reap_gone_runs(wh: Warehouse, held: str | None = None) -> list[str]:
             f"process gone: {where} ended without finishing the run (killed, or the machine "
             f"stopped); found at {_now():%Y-%m-%dT%H:%M:%SZ}"
         )
-        with wh.transaction():
-            wh.execute(
-                "update ops.step_run set status = ?, ended_at = ?, error = ?"
-                " where run_id = ? and status = ?",
-                (FAILED, _now(), "process gone while this step ran", run["run_id"], RUNNING),
-            )
-            wh.execute(
-                "update ops.step_run set status = ?, detail = ? where run_id = ? and status = ?",
-                (SKIPPED, "not run: process gone", run["run_id"], PENDING),
-            )
-            failed = wh.scalar(
-                "select step from ops.step_run where run_id = ? and status = ? order by ordinal",
-                (run["run_id"], FAILED),
-            )
-            wh.execute(
-                "update ops.run set status = ?, ended_at = ?, error = ? where run_id = ? and status = ?",
-                (
-                    FAILED,
-                    _now(),
-                    f"{failed}: {error}" if failed else error,
-                    run["run_id"],
-                    RUNNING,
-                ),
-            )
+        _mark_failed(
+            wh,
+            run["run_id"],
+            None,
+            ("process gone while this step ran", error),
+            "not run: process gone",
+        )
         log.warning("run %s was left running: %s; marked failed", run["run_id"], error)
         marked.append(str(run["run_id"]))
     return marked

@@ -188,6 +188,23 @@ class Warehouse(abc.ABC):
         already admits one writing process at a time (DuckDB)."""
         yield
 
+    # -- a failure the ledger cannot take (the disk is full) ---------------------------------
+    def keep_reserve(self) -> None:
+        """Hold back a little disk space for `note_failure` (DuckDB: a reserve file beside the
+        warehouse). PostgreSQL's disk is its server's, and its notes have nowhere else to go."""
+        return None
+
+    def note_failure(self, note: Mapping[str, Any]) -> bool:
+        """Keep a run's failure that could not be written to the ledger beside the warehouse, in
+        the reserved space; whether it was kept. `ledger` reads and applies the notes."""
+        return False
+
+    def failure_notes(self) -> list[dict[str, Any]]:
+        return []
+
+    def clear_failure_notes(self) -> None:
+        return None
+
     def close(self) -> None:
         """Release the connection (DuckDB: lets dbt open the file in this process)."""
         if self._conn is not None:

@@ -7,7 +7,7 @@ import fcntl
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,11 @@ from spread_eagle.warehouse.base import (
     to_storage,
 )
 from spread_eagle.warehouse.errors import duckdb_cause, one_line
+
+# Kept free beside the warehouse: a run that fills the disk, and so cannot write its failure to the
+# ledger, gives it back to note the failure in a small file instead (CockroachDB's "emergency
+# ballast"); the next run writes the note to the ledger.
+RESERVE_BYTES = 64 << 10
 
 # Below this many rows one multi-row `insert ... values` statement beats the JSON bulk path (and
 # DuckDB's executemany, ~10x slower for a few dozen rows: it executes once per row).
@@ -85,6 +90,49 @@ class DuckDBWarehouse(Warehouse):
             "process (or a dbt or DuckDB shell) probably has it open; wait for it or stop it, then "
             "re-run this command (spread-eagle status shows what is running)"
         )
+
+    def _beside(self, suffix: str) -> Path:
+        return self.path.with_name(self.path.name + suffix)
+
+    def keep_reserve(self) -> None:
+        """Allocate the reserve file (again, after a full disk used it) when there is room; a disk
+        already too full for it is the run's to find."""
+        reserve = self._beside(".reserve")
+        if self.read_only or reserve.exists():
+            return
+        try:
+            with open(reserve, "wb") as f:
+                os.posix_fallocate(f.fileno(), 0, RESERVE_BYTES)
+        except OSError:
+            with contextlib.suppress(OSError):
+                reserve.unlink()
+
+    def note_failure(self, note: Mapping[str, Any]) -> bool:
+        with contextlib.suppress(FileNotFoundError):
+            self._beside(".reserve").unlink()  # the room the note is written in
+        try:
+            with open(self._beside(".failures.jsonl"), "a", encoding="utf-8") as f:
+                f.write(json.dumps(dict(note), default=str, sort_keys=True) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError:
+            return False
+        return True
+
+    def failure_notes(self) -> list[dict[str, Any]]:
+        try:
+            lines = self._beside(".failures.jsonl").read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        notes = []
+        for line in lines:
+            with contextlib.suppress(ValueError):  # a line cut short by the full disk
+                notes.append(json.loads(line))
+        return notes
+
+    def clear_failure_notes(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._beside(".failures.jsonl").unlink()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.conn.execute(sql, [to_storage(p) for p in params])
