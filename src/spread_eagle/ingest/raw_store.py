@@ -304,9 +304,15 @@ def store_payloads(
     result: StoreResult,
     *,
     league: str,
+    parse_stored: bool = True,
 ) -> list[ParsedPayload]:
     """Store a fetch's payloads verbatim (each once) and land their parsed rows; returns each
     payload's parse, in order.
+
+    `parse_stored=False`: a payload already in the warehouse is not parsed again; its outcome is
+    what was recorded when it was stored (usable, or rejected as a whole with the reason kept in
+    raw.quarantine), and its parse is returned without rows, games or records. For a caller that
+    needs only the counts: the results step, served every finished season's file again each day.
 
     The payloads already stored are found in one query and their sightings written in one insert;
     each new payload is stored with its rows in a transaction of its own (inside `deferred_writes`,
@@ -336,10 +342,15 @@ def store_payloads(
     else:
         # Seen at this time already (by this run or a concurrent one): nothing is added.
         wh.insert_all("raw.payload_sighting", seen, ignore_conflicts=True)
+    in_warehouse = stored - known  # not those a backfill chunk holds back to write later
+    recorded = None if parse_stored else _stored_outcomes(wh, sorted(in_warehouse))
     out = []
     for payload in payloads:
         held = payload.payload_id in stored or payload.payload_id in known
-        parsed = _parse(payload, parser, held)
+        if recorded is not None and payload.payload_id in in_warehouse:
+            parsed = ParsedPayload(table="", columns=[], rejected=recorded.get(payload.payload_id))
+        else:
+            parsed = _parse(payload, parser, held)
         if held:  # stored, or held here (fetched twice)
             result.payloads_seen += 1
         elif pending is not None and not parsed.key_columns:
@@ -352,6 +363,21 @@ def store_payloads(
         _tally(result, payload, parsed)
         out.append(parsed)
     return out
+
+
+def _stored_outcomes(wh: Warehouse, payload_ids: list[str]) -> dict[str, str]:
+    """payload id -> the reason it was rejected as a whole, of those stored payloads that were."""
+    if not payload_ids:
+        return {}
+    return {
+        r["payload_id"]: r["reason"]
+        for r in wh.query(
+            "select payload_id, min(reason) as reason from raw.quarantine"
+            f" where payload_id in ({marks(payload_ids)}) and record_ref is null"
+            " group by payload_id",
+            payload_ids,
+        )
+    }
 
 
 def _hold_new(

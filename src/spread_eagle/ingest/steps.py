@@ -37,13 +37,24 @@ class IngestError(RuntimeError):
 
 
 def _store_all(
-    ctx: RunContext, provider: Provider, payloads: list[Payload], result: StoreResult
+    ctx: RunContext,
+    provider: Provider,
+    payloads: list[Payload],
+    result: StoreResult,
+    parse_stored: bool = True,
 ) -> tuple[list[ExpectedGame], list[QuarantinedRecord]]:
-    """Store every payload; return the games they schedule and the records they quarantined."""
+    """Store every payload; return the games they schedule and the records they quarantined
+    (`parse_stored=False`: of the new payloads only)."""
     expected: list[ExpectedGame] = []
     quarantined: list[QuarantinedRecord] = []
     for parsed in store_payloads(
-        ctx.warehouse, ctx.run_id, payloads, provider.parse, result, league=ctx.league.league
+        ctx.warehouse,
+        ctx.run_id,
+        payloads,
+        provider.parse,
+        result,
+        league=ctx.league.league,
+        parse_stored=parse_stored,
     ):
         expected.extend(parsed.expected_games)
         quarantined.extend(q for q in parsed.quarantined if q.record_ref is not None)
@@ -164,7 +175,9 @@ def ingest_results(ctx: RunContext) -> StepOutcome:
     provider = providers_for(ctx.settings, ctx.league, ctx.warehouse, HTTP_OPTIONS)[RESULTS]
     result = StoreResult()
     fetched = provider.fetch_results(ctx.run_date, ctx.as_of)
-    _store_all(ctx, provider, fetched, result)
+    # a results payload stored before (a finished season's file, served again each day) adds
+    # nothing: its outcome is read, not parsed again
+    _store_all(ctx, provider, fetched, result, parse_stored=False)
     log.info("results: %s", result.summary())
     problem = _nothing_usable("results", provider, fetched, result)
     if problem:

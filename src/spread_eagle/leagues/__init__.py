@@ -40,6 +40,11 @@ class League:
     sport_keys: dict[str, str] = field(default_factory=dict)
     teams: frozenset[str] = frozenset()
     aliases: dict[str, str] = field(default_factory=dict)
+    # names as sources spell them -> the league's code, filled as they are met: a games file
+    # names the same 30 teams in each of its rows
+    _spelled: dict[str, str | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
     names: dict[str, str] = field(default_factory=dict)  # team code -> full name
     # The replay games file's format (spread_eagle.ingest.parsers.games_file.FORMATS).
     games_format: str = "nflverse"
@@ -84,8 +89,9 @@ class League:
         """A source's team name or code -> the league's code; None when unknown (quarantine it)."""
         if name is None:
             return None
-        key = " ".join(name.split()).casefold()
-        return self.aliases.get(key)
+        if name not in self._spelled:
+            self._spelled[name] = self.aliases.get(" ".join(name.split()).casefold())
+        return self._spelled[name]
 
 
 PACKAGE_FOLDER = Path(str(resources.files("spread_eagle.leagues")))

@@ -197,7 +197,6 @@ def parse_nba_csv(payload: Payload, league: League) -> ParsedPayload:
     team_days: set[tuple[str, str]] = set()
     for line_no, row, raw_line in csv_rows(reader, parsed, payload.source):
         problem = _row_problem(row, league)
-        ref = _game_ref(row, league) or f"line {line_no}"
         if problem is None:
             out = games_row(row, league)
             ref = str(out[0])
@@ -207,6 +206,8 @@ def parse_nba_csv(payload: Payload, league: League) -> ParsedPayload:
                 problem = f"duplicate game {ref}"
             elif (home, day) in team_days or (away, day) in team_days:
                 problem = f"a team plays twice on {day}"
+        else:
+            ref = _game_ref(row, league) or f"line {line_no}"
         if problem:
             parsed.quarantined.append(QuarantinedRecord(payload.source, problem, raw_line, ref))
             continue

@@ -132,21 +132,13 @@ def parse_games_csv(payload: Payload, league: League) -> ParsedPayload:
     parsed = ParsedPayload(table="raw.nflverse_game", columns=list(COLUMNS))
     text = payload.body.lstrip("\ufeff")
     if not text.strip():
-        parsed.quarantined.append(
-            QuarantinedRecord(payload.source, "empty body", payload.body[:2000])
-        )
-        return parsed
+        return parsed.reject(payload.source, "empty body", payload.body)
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
-        parsed.quarantined.append(
-            QuarantinedRecord(
-                payload.source,
-                f"not an nflverse games CSV: header lacks {', '.join(missing)}",
-                text[:2000],
-            )
+        return parsed.reject(
+            payload.source, f"not an nflverse games CSV: header lacks {', '.join(missing)}", text
         )
-        return parsed
     seen: set[str] = set()
     for line_no, row, raw_line in csv_rows(reader, parsed, payload.source):
         problem = _row_problem(row, league)
