@@ -687,6 +687,40 @@ def _fresh_checkout(settings: Settings) -> bool:
     )
 
 
+def _duckdb_runs_in_progress(settings: Settings) -> list[str]:
+    """On DuckDB, the runs holding the warehouse now (see `runs_in_progress`); none on PostgreSQL."""
+    if not settings.database_url.startswith("duckdb://"):
+        return []
+    from spread_eagle.warehouse import duckdb_path
+    from spread_eagle.warehouse.duckdb_warehouse import runs_in_progress
+
+    path = duckdb_path(settings.database_url).resolve()
+    return runs_in_progress(path) if path.parent.is_dir() else []
+
+
+def _runs_snapshot(settings: Settings, limit: int) -> list[dict[str, Any]]:
+    """The recent runs from the DuckDB runs snapshot (`runs.json`, rewritten by a run at its start,
+    after each step and at its end), in the shape `status` prints: timestamps as datetimes."""
+    from spread_eagle.publish.documents import reader_for
+
+    reader = reader_for(settings.database_url)
+    try:
+        runs = reader.runs()[:limit]
+    finally:
+        reader.close()
+
+    def parsed(row: dict[str, Any]) -> dict[str, Any]:
+        out = dict(row)
+        for key in ("as_of", "started_at", "ended_at"):
+            if isinstance(out.get(key), str):
+                out[key] = datetime.fromisoformat(out[key])
+        if isinstance(out.get("run_date"), str):
+            out["run_date"] = date.fromisoformat(out["run_date"])
+        return out
+
+    return [{**parsed(run), "steps": [parsed(s) for s in run["steps"]]} for run in runs]
+
+
 def _read(settings: Settings, reader: Callable[[Any], Any]) -> Any:
     """Run a library read function on the warehouse opened read-only (a reader never creates,
     migrates or writes); a storage problem becomes one clear line and exit 1."""
@@ -922,8 +956,16 @@ def status(
         return runs
 
     settings = _settings()
+    busy = _duckdb_runs_in_progress(settings)
     if _fresh_checkout(settings):
         runs: list[dict[str, Any]] = []
+    elif busy:  # never open the file a run holds (it could fail the run): read its snapshot
+        runs = _runs_snapshot(settings, limit)
+        typer.echo(
+            f"a run holds the warehouse ({', '.join(busy)}): showing the runs as of its last step"
+            " (the runs snapshot beside the DuckDB file)",
+            err=True,
+        )
     else:
         runs = _read(settings, read_runs)
     if as_json:

@@ -305,6 +305,8 @@ def run_steps(
     started = time.perf_counter()
     report = RunReport(ctx.run_id, ctx.league.league, ctx.run_date, ctx.as_of, ledger.RUNNING)
     open_run(ctx, from_step, command, names)
+    with signals.critical():  # DuckDB: `status` reads this snapshot while the run holds the file
+        snapshot_runs(ctx)
     first = names.index(from_step) if from_step else 0
     current = names[0]
     try:
@@ -316,6 +318,8 @@ def run_steps(
                 reuse_step(ctx, name)
             else:
                 report.outcomes[name] = execute_step(ctx, name, steps[name], names)
+                with signals.critical():  # a signal here stops the run at the next step
+                    snapshot_runs(ctx)
         with signals.critical():
             ledger.finish_run(ctx.warehouse, ctx.run_id, ledger.SUCCEEDED)
     except StepFailedError as failure:

@@ -8,6 +8,7 @@ so dbt always builds in the same database the Python steps read and write.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -21,6 +22,7 @@ from spread_eagle.config import PACKAGE_DIR
 from spread_eagle.leagues import League
 from spread_eagle.run import signals
 from spread_eagle.warehouse import Warehouse
+from spread_eagle.warehouse.errors import disk_full, one_line, session_ended
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +192,13 @@ def run_dbt(
     signals.raise_if_interrupted()
     if result.exception is not None:
         crash = result.exception
-        detail = str(crash).strip() or type(crash).__name__
+        # dbt's message is multi-line ("Database Error" first, the cause after): one line, and
+        # a PostgreSQL session ended under dbt (terminated, a restart) said as such
+        text = one_line(str(crash))
+        detail = session_ended(warehouse.url, text) or text or type(crash).__name__
+        if isinstance(crash, OSError) and crash.errno in (errno.ENOSPC, errno.EDQUOT):
+            # dbt could not write its artifacts or log (the log folder's disk is full)
+            detail = disk_full(Path(crash.filename).parent if crash.filename else work_dir)
         raise DbtError(
             f"dbt {' '.join(args)} crashed: {detail} (dbt's log: {work_dir / 'logs' / 'dbt.log'})"
         )

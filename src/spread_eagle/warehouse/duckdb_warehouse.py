@@ -47,6 +47,28 @@ def _json_cell(value: Any) -> str | None:
     return str(value)
 
 
+def runs_in_progress(path: Path) -> list[str]:
+    """The runs holding their run lock on the DuckDB warehouse at `path` (each as its lock key and
+    holder, "nfl_2024-11-24 (pid 123)"), found from the lock files beside it without opening the
+    warehouse: a reader must not open the file while a run has it (DuckDB allows one process)."""
+    held = []
+    prefix = f".{path.name}."
+    for lock in sorted(path.parent.glob(f".{path.name}.*.lock")):
+        try:
+            handle = open(lock, encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError:
+            continue
+        with handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                key = lock.name.removeprefix(prefix).removesuffix(".lock")
+                held.append(f"{key} ({handle.read().strip() or 'another process'})")
+                continue
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    return held
+
+
 class DuckDBWarehouse(Warehouse):
     dialect = "duckdb"
 

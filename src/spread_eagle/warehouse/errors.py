@@ -90,6 +90,34 @@ def postgres_cause(url: str, message: str) -> str:
     return f"PostgreSQL at {shown}: {text[:300]}; {DOCTOR}"
 
 
+# An established PostgreSQL session ended under a client (pg_terminate_backend, a restart, a
+# failover), as psycopg and the drivers built on it (dbt-postgres) word it.
+_SESSION_ENDED = (
+    "terminating connection",
+    "server closed the connection unexpectedly",
+    "connection has been closed",
+    "connection already closed",
+)
+
+
+def session_ended(url: str, message: str) -> str | None:
+    """One line for an open PostgreSQL session that the server ended (message: any client's
+    error text, possibly multi-line), else None. Unlike `postgres_cause`, never "cannot connect":
+    the connection was up, and the next run connects afresh."""
+    if not url.startswith("postgresql"):
+        return None
+    text = one_line(message)
+    low = text.lower()
+    if not any(words in low for words in _SESSION_ENDED):
+        return None
+    parts = urlsplit(url)
+    where = f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
+    return (
+        f"PostgreSQL at {where} ended this connection ({text[:120]}): an administrator or a "
+        f"restart terminated it; {DOCTOR}"
+    )
+
+
 def os_errno(exc: BaseException) -> int | None:
     """The OS cause of an OSError or of a DuckDB error that wraps one."""
     if isinstance(exc, OSError) and exc.errno:
@@ -126,12 +154,17 @@ def duckdb_cause(path: Path, exc: BaseException, doing: str = "open") -> str | N
             f"make it writable {fix_url}, then re-run this command"
         )
     if code in (errno.ENOSPC, errno.EDQUOT):
-        return (
-            f"the disk holding {path.parent} is full (no space left on device): free space, "
-            "then re-run this command (a failed run: spread-eagle status names it, "
-            "spread-eagle run-daily --resume RUN_ID continues it)"
-        )
+        return disk_full(path.parent)
     return None
+
+
+def disk_full(folder: Path) -> str:
+    """One line for a full disk under `folder` (the warehouse's, or the log folder dbt writes)."""
+    return (
+        f"the disk holding {folder} is full (no space left on device): free space, "
+        "then re-run this command (a failed run: spread-eagle status names it, "
+        "spread-eagle run-daily --resume RUN_ID continues it)"
+    )
 
 
 def _missing_relation(exc: BaseException) -> str | None:
