@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pytest
 from typer.testing import CliRunner
 
 from spread_eagle.cli import app
@@ -17,7 +18,7 @@ from spread_eagle.config import Settings
 from spread_eagle.pipeline.runner import run_daily
 from spread_eagle.publish.documents import reader_for
 from spread_eagle.run import RunContext, StepOutcome, ledger
-from spread_eagle.warehouse import connect, duckdb_path
+from spread_eagle.warehouse import WarehouseBusyError, connect, duckdb_path
 
 DAY = date(2024, 11, 24)
 
@@ -72,3 +73,41 @@ def test_status_reads_the_snapshot_while_a_run_holds_the_duckdb_file(
     again = CliRunner().invoke(app, ["status", "--json"], env=env)
     assert again.exit_code == 0 and "a run holds" not in again.stderr
     assert json.loads(again.stdout)[0]["run_id"] == runs[0]["run_id"]
+
+
+def test_no_reader_opens_the_duckdb_file_while_a_run_holds_it(
+    duckdb_settings: Settings, tmp_path: Path
+) -> None:
+    """Every other reading command says a run is writing and exits 1 without opening the file;
+    slate reads the published files as ever."""
+    assert run_daily(duckdb_settings, run_date=DAY, steps={"first": _ok}).ok
+    url = duckdb_settings.database_url
+    env = {"SPREAD_EAGLE_DATABASE_URL": url, "SPREAD_EAGLE_LOG_DIR": str(tmp_path / "readers")}
+    holder = connect(url)
+    try:
+        with holder.run_lock("nfl_2024-12-01"):
+            holder.close()  # between two dbt calls: the run holds its lock, not the file
+            results = {
+                name: CliRunner().invoke(app, args, env=env)
+                for name, args in {
+                    "validate": ["validate", "--date", DAY.isoformat()],
+                    "quarantine": ["quarantine"],
+                    "corrections": ["corrections"],
+                }.items()
+            }
+            # models lists the configured versions it knows without the warehouse, and says why
+            # it shows no stored ones
+            models = CliRunner().invoke(app, ["models"], env=env)
+            with pytest.raises(WarehouseBusyError, match="nfl_2024-12-01"):
+                connect(url, read_only=True).query("select 1")
+            # the file is free: a reader that had opened it would have taken it from the run
+            probe = duckdb.connect(str(duckdb_path(url)))
+            probe.close()
+    finally:
+        holder.close()
+    assert models.exit_code == 0 and "a run is writing the DuckDB warehouse" in models.output
+    for name, result in results.items():
+        assert result.exit_code == 1, (name, result.output)
+        lines = [line for line in result.output.splitlines() if line.startswith("error:")]
+        assert len(lines) == 1 and "a run is writing the DuckDB warehouse" in lines[0], name
+        assert "nfl_2024-12-01" in lines[0] and "Traceback" not in result.output, name

@@ -35,6 +35,11 @@ class LockHeldError(WarehouseError):
     """Another process holds the run lock for this league and date."""
 
 
+class WarehouseBusyError(WarehouseError):
+    """A reader found a run writing the DuckDB warehouse, and did not open it (it could fail the
+    run: DuckDB lets one process have the file)."""
+
+
 class LockLostError(WarehouseError):
     """The run lock was lost while the run held it (PostgreSQL: its connection was terminated)."""
 

@@ -7,6 +7,7 @@ import fcntl
 import json
 import os
 import tempfile
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from spread_eagle.warehouse.base import (
     LockHeldError,
     Row,
     Warehouse,
+    WarehouseBusyError,
     WarehouseError,
     WarehouseMissingError,
     from_storage,
@@ -29,6 +31,9 @@ from spread_eagle.warehouse.errors import duckdb_cause, one_line
 # ledger, gives it back to note the failure in a small file instead (CockroachDB's "emergency
 # ballast"); the next run writes the note to the ledger.
 RESERVE_BYTES = 64 << 10
+
+# How long a writer waits for a reader that opened the file just before the run took its lock.
+WRITER_WAIT_S = 5.0
 
 # Below this many rows one multi-row `insert ... values` statement beats the JSON bulk path (and
 # DuckDB's executemany, ~10x slower for a few dozen rows: it executes once per row).
@@ -90,16 +95,36 @@ class DuckDBWarehouse(Warehouse):
                     f"no DuckDB warehouse at {self.path}: run `spread-eagle demo` or `spread-eagle "
                     "run-daily` first (or check SPREAD_EAGLE_DATABASE_URL)"
                 )
+            if self.read_only and (busy := runs_in_progress(self.path)):
+                raise WarehouseBusyError(
+                    f"a run is writing the DuckDB warehouse {self.path} ({', '.join(busy)}): a "
+                    "reader never opens it then (it could fail the run); re-run this command when "
+                    "the run ends (spread-eagle status shows it; slate and serve read the published "
+                    "files meanwhile)"
+                )
             try:
                 if not self.read_only:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._conn = duckdb.connect(str(self.path), read_only=self.read_only)
+                self._conn = self._connect()
             except (OSError, duckdb.Error) as exc:
                 raise self._open_error(exc) from exc
             self._conn.execute("set TimeZone = 'UTC'")
             if self.read_only and self.verify_schema:
                 self.check_schema()
         return self._conn
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        """Open the file. A writer that finds it held by another process retries for a few
+        seconds: a reader that looked before this run took its lock may be finishing a short read
+        (readers never open the file while a run holds its lock, `runs_in_progress`)."""
+        deadline = time.monotonic() + (0 if self.read_only else WRITER_WAIT_S)
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=self.read_only)
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.05)
 
     def _open_error(self, exc: BaseException, doing: str = "open") -> WarehouseError:
         """One line: the OS cause (read-only folder, a file in the way, a full disk) with what to
