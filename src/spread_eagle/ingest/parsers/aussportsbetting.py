@@ -10,13 +10,12 @@ capture times of the open and close.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from typing import Any
 
 from spread_eagle.ingest.parsers.common import (
     MAX_ABS_SPREAD,
+    csv_reader,
     number_problem,
     parse_time,
     parses,
@@ -100,15 +99,9 @@ def _time_problem(name: str, value: str) -> str | None:
 
 def parse_sheet(payload: Payload, league: League) -> ParsedPayload:
     parsed = ParsedPayload(table=TABLE, columns=list(COLUMNS))
-    text = payload.body.lstrip("\ufeff")  # the sheet is UTF-8 with a BOM
-    if not text.strip():
-        return parsed.reject(payload.source, "empty body", payload.body)
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REPLAY_COLUMNS + SHEET_HEADER if c not in (reader.fieldnames or [])]
-    if missing:
-        return parsed.reject(
-            payload.source, f"not an open/close sheet: header lacks {', '.join(missing[:5])}", text
-        )
+    reader = csv_reader(payload, parsed, REPLAY_COLUMNS + SHEET_HEADER, "an open/close sheet")
+    if reader is None:
+        return parsed
     seen: set[str] = set()
     for line_no, row in enumerate(reader, start=2):
         problem = _problem(row, league)

@@ -4,6 +4,7 @@ games file's row (its required cells, its teams, its numbers), worded alike in e
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -13,6 +14,23 @@ from spread_eagle.ingest.payload import ParsedPayload, Payload, QuarantinedRecor
 from spread_eagle.leagues import League
 
 MAX_ABS_SPREAD = 60.0
+
+
+def csv_reader(
+    payload: Payload, parsed: ParsedPayload, required: Sequence[str], what: str
+) -> csv.DictReader[str] | None:
+    """A CSV payload's rows, or None after rejecting it as a whole: an empty body, or a header
+    without the `required` columns (`what` the file should have been, for the reason)."""
+    text = payload.body.lstrip("\ufeff")  # a UTF-8 byte-order mark is not part of the header
+    if not text.strip():
+        parsed.reject(payload.source, "empty body", payload.body)
+        return None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    if missing:
+        parsed.reject(payload.source, f"not {what}: header lacks {', '.join(missing[:5])}", text)
+        return None
+    return reader
 
 
 def csv_rows(

@@ -20,12 +20,11 @@ favorite (about 70 rows), a date outside its season, a team twice on one date.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from spread_eagle.ingest.parsers.common import (
     MAX_ABS_SPREAD,
+    csv_reader,
     csv_rows,
     row_numbers_problem,
     row_teams_problem,
@@ -182,17 +181,11 @@ def _game_ref(row: dict[str, str], league: League) -> str | None:
 
 def parse_nba_csv(payload: Payload, league: League) -> ParsedPayload:
     parsed = ParsedPayload(table="raw.nflverse_game", columns=list(COLUMNS))
-    text = payload.body.lstrip("\ufeff")
-    if not text.strip():
-        return parsed.reject(payload.source, "empty body", payload.body)
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [
-        c for c in [*REQUIRED, "score_home", "score_away"] if c not in (reader.fieldnames or [])
-    ]
-    if missing:
-        return parsed.reject(
-            payload.source, f"not an NBA games CSV: header lacks {', '.join(missing)}", text
-        )
+    reader = csv_reader(
+        payload, parsed, [*REQUIRED, "score_home", "score_away"], "an NBA games CSV"
+    )
+    if reader is None:
+        return parsed
     seen: set[str] = set()
     team_days: set[tuple[str, str]] = set()
     for line_no, row, raw_line in csv_rows(reader, parsed, payload.source):

@@ -7,12 +7,11 @@ the spread sign conversion (`spread_home`) for readers that skip the warehouse.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 
 from spread_eagle.ingest.parsers.common import (
     MAX_ABS_SPREAD,
+    csv_reader,
     csv_rows,
     row_numbers_problem,
     row_teams_problem,
@@ -130,15 +129,9 @@ def _row_problem(row: dict[str, str], league: League) -> str | None:
 
 def parse_games_csv(payload: Payload, league: League) -> ParsedPayload:
     parsed = ParsedPayload(table="raw.nflverse_game", columns=list(COLUMNS))
-    text = payload.body.lstrip("\ufeff")
-    if not text.strip():
-        return parsed.reject(payload.source, "empty body", payload.body)
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-    if missing:
-        return parsed.reject(
-            payload.source, f"not an nflverse games CSV: header lacks {', '.join(missing)}", text
-        )
+    reader = csv_reader(payload, parsed, REQUIRED, "an nflverse games CSV")
+    if reader is None:
+        return parsed
     seen: set[str] = set()
     for line_no, row, raw_line in csv_rows(reader, parsed, payload.source):
         problem = _row_problem(row, league)
