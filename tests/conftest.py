@@ -114,6 +114,22 @@ def _logs_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("SPREAD_EAGLE_LOG_DIR", str(tmp_path_factory.mktemp("logs")))
 
 
+def raw_counts(url: str) -> dict[str, int]:
+    """Rows of every raw table but the sightings (one per run that saw a payload): an interrupted
+    run and its resume add none for a date already stored (raw is content-addressed), lose none."""
+    from spread_eagle.warehouse import connect
+
+    with connect(url, read_only=True) as wh:
+        tables = [
+            r["table_name"]
+            for r in wh.query(
+                "select table_name from information_schema.tables where table_schema = 'raw'"
+                " and table_name <> 'payload_sighting' order by table_name"
+            )
+        ]
+        return {t: int(wh.scalar(f"select count(*) from raw.{t}")) for t in tables}
+
+
 def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Settings:
     return Settings(
         _env_file=None, database_url=database_url, log_dir=tmp_path / "logs", **overrides

@@ -687,17 +687,6 @@ def _fresh_checkout(settings: Settings) -> bool:
     )
 
 
-def _duckdb_runs_in_progress(settings: Settings) -> list[str]:
-    """On DuckDB, the runs holding the warehouse now (see `runs_in_progress`); none on PostgreSQL."""
-    if not settings.database_url.startswith("duckdb://"):
-        return []
-    from spread_eagle.warehouse import duckdb_path
-    from spread_eagle.warehouse.duckdb_warehouse import runs_in_progress
-
-    path = duckdb_path(settings.database_url).resolve()
-    return runs_in_progress(path) if path.parent.is_dir() else []
-
-
 def _runs_snapshot(settings: Settings, limit: int) -> list[dict[str, Any]]:
     """The recent runs from the DuckDB runs snapshot (`runs.json`, rewritten by a run at its start,
     after each step and at its end), in the shape `status` prints: timestamps as datetimes."""
@@ -721,15 +710,20 @@ def _runs_snapshot(settings: Settings, limit: int) -> list[dict[str, Any]]:
     return [{**parsed(run), "steps": [parsed(s) for s in run["steps"]]} for run in runs]
 
 
-def _read(settings: Settings, reader: Callable[[Any], Any]) -> Any:
+def _read(
+    settings: Settings, reader: Callable[[Any], Any], keep: type[Exception] | None = None
+) -> Any:
     """Run a library read function on the warehouse opened read-only (a reader never creates,
-    migrates or writes); a storage problem becomes one clear line and exit 1."""
+    migrates or writes); a storage problem becomes one clear line and exit 1 (`keep`: an error
+    the caller handles, raised as it is)."""
     from spread_eagle.warehouse import WarehouseError, connect
 
     try:
         with connect(settings.database_url, read_only=True) as wh:
             return reader(wh)
     except WarehouseError as exc:
+        if keep is not None and isinstance(exc, keep):
+            raise
         raise _fail(str(exc)) from None
 
 
@@ -955,19 +949,20 @@ def status(
         show_gone_runs(wh, runs)  # a run whose process is gone: shown failed, not written
         return runs
 
+    from spread_eagle.warehouse import WarehouseBusyError
+
     settings = _settings()
-    busy = _duckdb_runs_in_progress(settings)
-    if _fresh_checkout(settings):
-        runs: list[dict[str, Any]] = []
-    elif busy:  # never open the file a run holds (it could fail the run): read its snapshot
-        runs = _runs_snapshot(settings, limit)
-        typer.echo(
-            f"a run holds the warehouse ({', '.join(busy)}): showing the runs as of its last step"
-            " (the runs snapshot beside the DuckDB file)",
-            err=True,
-        )
-    else:
-        runs = _read(settings, read_runs)
+    runs: list[dict[str, Any]] = []
+    if not _fresh_checkout(settings):
+        try:
+            runs = _read(settings, read_runs, keep=WarehouseBusyError)
+        except WarehouseBusyError as busy:  # the file a run holds is never opened: its snapshot
+            runs = _runs_snapshot(settings, limit)
+            typer.echo(
+                f"a run holds the warehouse ({', '.join(busy.runs)}): showing the runs as of its"
+                " last step (the runs snapshot beside the DuckDB file)",
+                err=True,
+            )
     if as_json:
         _echo_json(runs)
         return

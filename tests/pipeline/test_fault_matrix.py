@@ -63,6 +63,7 @@ from tests.conftest import (
     fresh_postgres_database,
     make_settings,
     published_template,
+    raw_counts,
 )
 
 SUNDAY = date(2024, 11, 24)
@@ -226,19 +227,6 @@ def _publication(url: str) -> dict[str, Any]:
             ),
             "history": wh.scalar("select count(*) from ops.publication"),
         }
-
-
-def _raw_counts(url: str) -> dict[str, int]:
-    """Rows of every raw table but the sightings (one per run that saw a payload)."""
-    with connect(url, read_only=True) as wh:
-        tables = [
-            r["table_name"]
-            for r in wh.query(
-                "select table_name from information_schema.tables where table_schema = 'raw'"
-                " and table_name <> 'payload_sighting' order by table_name"
-            )
-        ]
-        return {t: int(wh.scalar(f"select count(*) from raw.{t}")) for t in tables}
 
 
 def _runs(url: str) -> list[dict[str, Any]]:
@@ -457,7 +445,7 @@ class TestReaders(_Matrix):
 
 
 def _fault_at_a_step(case: Case, w: World) -> None:
-    before, raw_before = _publication(w.url), _raw_counts(w.url)
+    before, raw_before = _publication(w.url), raw_counts(w.url)
 
     # a case at a later step re-runs the date from that step (the steps before it reused from the
     # published run, under its clock, as `--from-step` does): it pays for its own step onward
@@ -536,11 +524,11 @@ def _fault_at_a_step(case: Case, w: World) -> None:
             assert [_step(run, s)["status"] for s in later] == [ledger.SKIPPED] * len(later)
             _assert_nothing_running(_status(w))
     assert _publication(w.url) == before
-    assert _raw_counts(w.url) == raw_before
+    assert raw_counts(w.url) == raw_before
 
     # the next run: `--resume` continues it, publishes, and adds no raw row
     _next_run_succeeds(w, run["run_id"], before)
-    assert _raw_counts(w.url) == raw_before
+    assert raw_counts(w.url) == raw_before
 
 
 def _failed_step(run: dict[str, Any], output: str) -> str:
@@ -620,7 +608,7 @@ def _readers_during_a_run(w: World) -> None:
     the published run's, 02:00Z: the Sunday night game not final yet): the run succeeds; every
     slate read is the old one or the new one whole, never a mix; every status read succeeds."""
     day = SUNDAY.isoformat()
-    raw_before = _raw_counts(w.url)
+    raw_before = raw_counts(w.url)
     reader_env = w.env(SPREAD_EAGLE_LOG_DIR=str(w.tmp / "reader_logs"))
 
     def read(*args: str) -> tuple[int, str, str]:
@@ -721,7 +709,7 @@ def _readers_during_a_run(w: World) -> None:
     runs = _runs(w.url)
     _assert_nothing_running(runs)
     assert runs[0]["status"] == ledger.SUCCEEDED
-    raw_after = _raw_counts(w.url)
+    raw_after = raw_counts(w.url)
     assert all(raw_after[t] >= n for t, n in raw_before.items()), (raw_before, raw_after)
     with connect(w.url, read_only=True) as wh:  # content-addressed: every payload once
         assert wh.scalar("select count(*) from raw.payload") == wh.scalar(

@@ -28,7 +28,7 @@ from spread_eagle.ingest.raw_store import StoreResult, store_payloads
 from spread_eagle.pipeline.runner import run_daily
 from spread_eagle.run import ledger
 from spread_eagle.warehouse import connect
-from tests.conftest import make_settings
+from tests.conftest import make_settings, raw_counts
 
 SUNDAY = date(2024, 11, 24)
 
@@ -101,20 +101,6 @@ def _publication(url: str) -> list[dict[str, Any]]:
         )
 
 
-def _raw_counts(url: str) -> dict[str, int]:
-    """Rows of every raw table: an interrupted run and its resume add none for a date already
-    stored (raw is content-addressed), and lose none."""
-    with connect(url, read_only=True) as wh:
-        tables = [
-            r["table_name"]
-            for r in wh.query(
-                "select table_name from information_schema.tables where table_schema = 'raw'"
-                " and table_name <> 'payload_sighting' order by table_name"
-            )
-        ]
-        return {t: int(wh.scalar(f"select count(*) from raw.{t}")) for t in tables}
-
-
 def _runs(url: str) -> list[dict[str, Any]]:
     with connect(url, read_only=True) as wh:
         return ledger.recent_runs(wh, limit=20)
@@ -148,7 +134,7 @@ def _assert_one_line_error(output: str, *needles: str) -> None:
 def test_sigterm_inside_dbt_fails_the_run_naming_step_and_signal_and_resume_continues(
     published_url: str, tmp_path: Path
 ) -> None:
-    before, raw_before = _publication(published_url), _raw_counts(published_url)
+    before, raw_before = _publication(published_url), raw_counts(published_url)
     proc = _spawn(published_url, tmp_path, "run-daily", "--date", SUNDAY.isoformat())
     _wait_for_step(tmp_path, "transform", proc)
     time.sleep(1.5)  # inside dbt's build
@@ -165,7 +151,7 @@ def test_sigterm_inside_dbt_fails_the_run_naming_step_and_signal_and_resume_cont
     assert [s["status"] for s in run["steps"][3:]] == [ledger.SKIPPED] * 4
     _assert_nothing_running(published_url)
     assert _publication(published_url) == before
-    assert _raw_counts(published_url) == raw_before
+    assert raw_counts(published_url) == raw_before
 
     # --resume continues it from transform, under its clock
     resumed = run_daily(make_settings(tmp_path, published_url), resume=run["run_id"])
@@ -175,7 +161,7 @@ def test_sigterm_inside_dbt_fails_the_run_naming_step_and_signal_and_resume_cont
     assert after["resumed_from"] == run["run_id"]
     assert [s["status"] for s in after["steps"][:2]] == [ledger.REUSED] * 2
     assert _publication(published_url)[0]["run_id"] == resumed.run_id
-    assert _raw_counts(published_url) == raw_before
+    assert raw_counts(published_url) == raw_before
 
 
 def test_sigint_inside_a_python_step_fails_the_run_and_the_next_run_succeeds(

@@ -54,18 +54,6 @@ class StoreResult:
         }
 
 
-_QUARANTINE_COLUMNS = [
-    "quarantine_id",
-    "run_id",
-    "source",
-    "payload_id",
-    "record_ref",
-    "reason",
-    "record",
-    "quarantined_at",
-]
-
-
 def _quarantine_rows(
     run_id: str, items: list[QuarantinedRecord], payload_id: str | None
 ) -> dict[str, dict[str, Any]]:
@@ -78,17 +66,16 @@ def _quarantine_rows(
                 [item.source, payload_id or "", item.record_ref or "", item.reason, item.record]
             ).encode()
         ).hexdigest()[:32]
-        values = [
-            qid,
-            run_id,
-            item.source,
-            payload_id,
-            item.record_ref,
-            item.reason,
-            item.record,
-            datetime.now(UTC),
-        ]
-        rows[qid] = dict(zip(_QUARANTINE_COLUMNS, values, strict=True))
+        rows[qid] = {
+            "quarantine_id": qid,
+            "run_id": run_id,
+            "source": item.source,
+            "payload_id": payload_id,
+            "record_ref": item.record_ref,
+            "reason": item.reason,
+            "record": item.record,
+            "quarantined_at": datetime.now(UTC),
+        }
         log.warning(
             "quarantined %s record %s: %s", item.source, item.record_ref or "(payload)", item.reason
         )

@@ -37,7 +37,11 @@ class LockHeldError(WarehouseError):
 
 class WarehouseBusyError(WarehouseError):
     """A reader found a run writing the DuckDB warehouse, and did not open it (it could fail the
-    run: DuckDB lets one process have the file)."""
+    run: DuckDB lets one process have the file). `runs`: the runs holding it."""
+
+    def __init__(self, message: str, runs: list[str]) -> None:
+        super().__init__(message)
+        self.runs = runs
 
 
 class LockLostError(WarehouseError):

@@ -100,7 +100,8 @@ class DuckDBWarehouse(Warehouse):
                     f"a run is writing the DuckDB warehouse {self.path} ({', '.join(busy)}): a "
                     "reader never opens it then (it could fail the run); re-run this command when "
                     "the run ends (spread-eagle status shows it; slate and serve read the published "
-                    "files meanwhile)"
+                    "files meanwhile)",
+                    busy,
                 )
             try:
                 if not self.read_only:
