@@ -93,7 +93,11 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(60.0, gt=0, description="One LLM request's timeout.")
     llm_max_tokens: int = Field(300, ge=32, le=4096, description="Token limit of one TL;DR.")
     llm_max_concurrency: int = Field(
-        4, ge=1, le=32, description="TL;DRs of a slate written at the same time."
+        4,
+        ge=1,
+        le=32,
+        description="TL;DRs of a slate written at the same time by a provider that calls a server"
+        " (the offline writer writes one at a time).",
     )
     llm_max_attempts: int = Field(
         4, ge=1, le=10, description="Tries of one request on 429, 5xx and timeouts."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from spread_eagle.config import BUNDLED_GAMES_FILE
 from spread_eagle.ingest.providers.replay import ReplayProvider
@@ -40,18 +40,42 @@ def test_schedule_after_close_has_lines_and_finals_only_when_final() -> None:
     assert rows["2024_12_PHI_LA"]["spread_line"] == ""  # SNF line not closed yet
 
 
-def test_results_are_per_season_and_only_final_games() -> None:
+def test_results_come_by_period_of_play_and_only_final_games() -> None:
     provider = ReplayProvider(NFL, BUNDLED_GAMES_FILE)
-    payloads = provider.fetch_results(date(2024, 11, 24), datetime(2024, 11, 25, 11, 0, tzinfo=UTC))
-    assert [p.params["season"] for p in payloads] == [str(s) for s in range(1999, 2025)]
-    latest = _rows(payloads[-1].body)
-    assert (
-        "2024_12_PHI_LA" in latest and "2024_12_BAL_LAC" not in latest
-    )  # Monday's game not final yet
-    again = provider.fetch_results(date(2024, 11, 24), datetime(2024, 11, 25, 11, 0, tzinfo=UTC))
-    assert [p.payload_id for p in payloads] == [
-        p.payload_id for p in again
-    ]  # same as-of, same payloads
+    monday_morning = datetime(2024, 11, 25, 11, 0, tzinfo=UTC)
+    payloads = provider.fetch_results(date(2024, 11, 24), monday_morning)
+    params = [{k: v for k, v in p.params.items() if k != "file"} for p in payloads]
+    november = ["2024-11-03", "2024-11-04", "2024-11-07", "2024-11-10", "2024-11-11"]
+    november += ["2024-11-14", "2024-11-17", "2024-11-18", "2024-11-21", "2024-11-24"]
+    assert params == [  # finished seasons whole, finished months whole, the month under way by day
+        *({"season": str(s)} for s in range(1999, 2024)),
+        {"season": "2024", "month": "2024-09"},
+        {"season": "2024", "month": "2024-10"},
+        *({"season": "2024", "month": "2024-11", "date": d} for d in november),
+    ]
+    sunday = _rows(payloads[-1].body)
+    assert "2024_12_PHI_LA" in sunday and "2024_12_BAL_LAC" not in sunday  # Monday's: not yet
+    again = provider.fetch_results(date(2024, 11, 24), monday_morning)
+    assert [p.payload_id for p in payloads] == [p.payload_id for p in again]  # same clock, same
+    # a day on, only the new day is new: a day's run adds its day, not the season again
+    tuesday = provider.fetch_results(date(2024, 11, 26), monday_morning + timedelta(days=1))
+    new = [p for p in tuesday if p.payload_id not in {q.payload_id for q in payloads}]
+    assert [(p.params["date"], list(_rows(p.body))) for p in new] == [
+        ("2024-11-25", ["2024_12_BAL_LAC"])
+    ]
+    # once November is over, it comes whole
+    december = provider.fetch_results(date(2024, 12, 3), monday_morning + timedelta(days=8))
+    assert {"season": "2024", "month": "2024-11"} in [
+        {k: v for k, v in p.params.items() if k != "file"} for p in december
+    ]
+
+
+def test_a_season_whose_last_game_is_final_comes_whole() -> None:
+    provider = ReplayProvider(NFL, BUNDLED_GAMES_FILE)
+    payloads = provider.fetch_results(date(2024, 3, 1), datetime(2024, 3, 1, 11, 0, tzinfo=UTC))
+    last = payloads[-1]
+    assert last.params == {"file": BUNDLED_GAMES_FILE.name, "season": "2023"}
+    assert len(_rows(last.body)) == 285  # the 2023 season's every game, Super Bowl included
 
 
 def test_bad_rows_are_quarantined_not_dropped(tmp_path) -> None:

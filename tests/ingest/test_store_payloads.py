@@ -64,9 +64,9 @@ def test_each_payload_is_stored_once_and_sighted_once_per_fetch_time(wh: Warehou
     assert again.parsed_rows == first.parsed_rows
     assert _count(wh, "raw.payload_sighting") == len(payloads)
 
-    _, later = _results(AS_OF + timedelta(days=1))  # a day on: the finished seasons again
+    _, later = _results(AS_OF + timedelta(days=1))  # a day on: the same payloads again
     finished = [p for p in later if p.payload_id in {q.payload_id for q in payloads}]
-    assert len(finished) == len(payloads) - 1  # 1999-2002; 2003 has a new game final
+    assert len(finished) == len(payloads) == len(later) - 1  # and Monday night's game, new
     store_payloads(wh, "run-3", finished, provider.parse, StoreResult(), league="nfl")
     assert _count(wh, "raw.payload") == len(payloads)
     assert _count(wh, "raw.payload_sighting") == len(payloads) + len(finished)
@@ -251,6 +251,7 @@ def test_a_batched_ingest_step_reports_the_runs_before_a_failure_with_their_payl
             assert _count(wh, "raw.payload") > 0  # written before the runs are reported
             outcomes.append(outcome)
     assert len(outcomes) == 2
-    assert outcomes[1].counts["payloads_new"] == 1  # the current season, one game more
-    assert _count(wh, "raw.payload") == len(_results(AS_OF)[1]) + 1
+    # a week on: the week's two new days of games (Monday night's, Sunday's), not the season again
+    assert outcomes[1].counts["payloads_new"] == 2
+    assert _count(wh, "raw.payload") == len(_results(AS_OF)[1]) + 2
     assert int(wh.scalar("select count(distinct run_id) from raw.payload_sighting")) == 2

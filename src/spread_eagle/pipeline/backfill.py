@@ -33,7 +33,7 @@ from spread_eagle.pipeline.runner import (
     execute_batch,
     execute_step,
     fail_run,
-    open_run,
+    open_runs,
     snapshot_runs,
 )
 from spread_eagle.pipeline.steps import INGEST_STEPS
@@ -156,8 +156,7 @@ def _run_batch(
                 ]
                 ctxs.extend(chunk)
                 with wh.run_locks([c.lock_key for c in chunk]):
-                    for ctx in chunk:
-                        open_run(ctx, None, "backfill")
+                    open_runs(chunk, None, "backfill")
                     _run_steps(chunk, RAW_STEPS)
                 for ctx in chunk:
                     advance(f"raw {ctx.run_date}")

@@ -83,19 +83,27 @@ def open_run(
     ctx: RunContext, from_step: str | None, command: str, steps: list[str] | None = None
 ) -> None:
     """Write the run's ledger row (its steps pending) and say what is about to happen."""
-    ledger.start_run(ctx, steps or STEP_NAMES, from_step, command)
-    ctx.warehouse.keep_reserve()  # room to note a failure in, should the disk fill
-    with log_context(run_id=ctx.run_id):
-        log.info(
-            "run %s: %s %s as of %s on %s (env %s)%s",
-            ctx.run_id,
-            ctx.league.league,
-            ctx.run_date,
-            ctx.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            ctx.warehouse.describe(),
-            ctx.env,
-            f", resuming run {ctx.resumed_from}" if ctx.resumed_from else "",
-        )
+    open_runs([ctx], from_step, command, steps)
+
+
+def open_runs(
+    ctxs: list[RunContext], from_step: str | None, command: str, steps: list[str] | None = None
+) -> None:
+    """`open_run` of many runs at once (a backfill's chunk: their ledger rows in one statement)."""
+    ledger.start_runs(ctxs, steps or STEP_NAMES, from_step, command)
+    ctxs[0].warehouse.keep_reserve()  # room to note a failure in, should the disk fill
+    for ctx in ctxs:
+        with log_context(run_id=ctx.run_id):
+            log.info(
+                "run %s: %s %s as of %s on %s (env %s)%s",
+                ctx.run_id,
+                ctx.league.league,
+                ctx.run_date,
+                ctx.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                ctx.warehouse.describe(),
+                ctx.env,
+                f", resuming run {ctx.resumed_from}" if ctx.resumed_from else "",
+            )
 
 
 def fail_run(

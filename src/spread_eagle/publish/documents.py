@@ -43,7 +43,7 @@ from typing import Any, Protocol
 
 from spread_eagle.publish.slate import SlateNotFoundError, iso_z
 from spread_eagle.run.ledger import recent_runs
-from spread_eagle.warehouse import Warehouse, WarehouseError, duckdb_path
+from spread_eagle.warehouse import Warehouse, WarehouseError, duckdb_path, marks
 
 log = logging.getLogger(__name__)
 
@@ -135,14 +135,35 @@ def read_slate_snapshot(wh: Warehouse, league: str, day: date) -> tuple[tuple[An
     if not rows:
         raise not_published(league, day)
     head = rows[0]
-    doc = {
-        "date": day.isoformat(),
-        "league": league,
-        "run_id": head["run_id"],
-        "published_at": iso_z(head["published_at"]),
-        "games": [json.loads(r["card_json"]) for r in rows if r["card_json"] is not None],
-    }
-    return (head["run_id"], head["document_hash"], head["published_at"]), slate_text(doc)
+    identity = (head["run_id"], head["document_hash"], head["published_at"])
+    return identity, _slate_document(league, day, rows)
+
+
+def read_slate_snapshots(wh: Warehouse, league: str, days: list[date]) -> dict[date, str]:
+    """The slate texts of the dates of `days` that are published, in one statement (an export
+    after a backfill's chunk)."""
+    by_day: dict[date, list[dict[str, Any]]] = {}
+    for r in wh.query(
+        "select s.run_date, s.run_id, s.published_at, g.card_json from publish.slate s"
+        " left join publish.slate_game g on g.league = s.league and g.run_date = s.run_date"
+        f" where s.league = ? and s.run_date in ({marks(days)}) order by s.run_date, g.ordinal",
+        (league, *days),
+    ):
+        by_day.setdefault(r["run_date"], []).append(r)
+    return {day: _slate_document(league, day, rows) for day, rows in by_day.items()}
+
+
+def _slate_document(league: str, day: date, rows: list[dict[str, Any]]) -> str:
+    """A publication's slate text from its rows (run_id, published_at and each card, in order)."""
+    return slate_text(
+        {
+            "date": day.isoformat(),
+            "league": league,
+            "run_id": rows[0]["run_id"],
+            "published_at": iso_z(rows[0]["published_at"]),
+            "games": [json.loads(r["card_json"]) for r in rows if r["card_json"] is not None],
+        }
+    )
 
 
 def read_slate_history(wh: Warehouse, league: str, day: date, run_id: str) -> str:
@@ -155,14 +176,7 @@ def read_slate_history(wh: Warehouse, league: str, day: date, run_id: str) -> st
     )
     if not rows:
         raise not_published_by(league, day, run_id, publication_runs(wh, league, day))
-    doc = {
-        "date": day.isoformat(),
-        "league": league,
-        "run_id": run_id,
-        "published_at": iso_z(rows[0]["published_at"]),
-        "games": [json.loads(r["card_json"]) for r in rows if r["card_json"] is not None],
-    }
-    return slate_text(doc)
+    return _slate_document(league, day, rows)
 
 
 def publication_runs(wh: Warehouse, league: str, day: date) -> list[str]:
@@ -245,60 +259,97 @@ def export_published(wh: Warehouse, folder: Path, league: str, *days: date) -> i
     """Export the slates of `league` on `days` (one date, or a backfill's batch) and any
     publication the sidecar lacks or has stale (a crash between commit and export heals at the
     next publish), then the index, last. Call after the publish transactions committed. Returns
-    how many slates were written."""
+    how many slates were written. A batch is read in a few statements, not a few a date."""
     index = read_index(wh)
     previous = {
         (s["league"], s["date"]): s
         for s in _load_json(folder / "index.json", {"slates": []})["slates"]
     }
     fresh = {(league, day.isoformat()) for day in days}
-    written = 0
+    stale: dict[str, list[date]] = {}
     for header in reversed(index):  # oldest first: a game on two dates keeps its newest detail
         key = (header["league"], header["date"])
         path = folder / "slates" / file_name(header["league"]) / f"{header['date']}.json"
         if key not in fresh and previous.get(key) == header and path.exists():
             continue
-        run_date = date.fromisoformat(header["date"])
-        _, text = read_slate_snapshot(wh, header["league"], run_date)
-        _export_details(wh, folder, header["league"], run_date)
-        write_atomic(path, text)
-        written += 1
-    written += _export_history(wh, folder)
+        stale.setdefault(header["league"], []).append(date.fromisoformat(header["date"]))
+    written = 0
+    current: dict[str, str] = {}  # run id -> its slate text (its history entry is the same)
+    runs = {(h["league"], h["date"]): h["run_id"] for h in index}
+    for stale_league, stale_days in stale.items():
+        for part in _batches(stale_days):
+            texts = read_slate_snapshots(wh, stale_league, part)
+            _export_details(wh, folder, stale_league, part)
+            for day in part:
+                path = folder / "slates" / file_name(stale_league) / f"{day.isoformat()}.json"
+                write_atomic(path, texts[day])
+                current[runs[(stale_league, day.isoformat())]] = texts[day]
+                written += 1
+    written += _export_history(wh, folder, current)
     write_atomic(folder / "index.json", json.dumps({"slates": index}, indent=1) + "\n")
     log.info("exported %d published slate(s) to %s", written, folder)
     return written
+
+
+_BATCH = 500  # dates or runs read in one statement
+
+
+def _batches(items: list[Any]) -> list[list[Any]]:
+    return [items[n : n + _BATCH] for n in range(0, len(items), _BATCH)]
 
 
 def history_path(folder: Path, league: str, day: date, run_id: str) -> Path:
     return folder / "history" / file_name(league) / day.isoformat() / f"{file_name(run_id)}.json"
 
 
-def _export_history(wh: Warehouse, folder: Path) -> int:
-    """Every kept publication the sidecar lacks (written once: a publication never changes)."""
-    written = 0
+def _export_history(wh: Warehouse, folder: Path, current: dict[str, str]) -> int:
+    """Every kept publication the sidecar lacks (written once: a publication never changes); those
+    in `current` (run id -> slate text: the publications just exported as current slates) are
+    not read again."""
+    written, missing = 0, []
     for r in wh.query("select league, run_date, run_id from publish.slate_history"):
         path = history_path(folder, r["league"], r["run_date"], r["run_id"])
-        if not path.exists():
-            write_atomic(path, read_slate_history(wh, r["league"], r["run_date"], r["run_id"]))
+        if path.exists():
+            continue
+        if r["run_id"] in current:
+            write_atomic(path, current[r["run_id"]])
+            written += 1
+        else:
+            missing.append(r)
+    for part in _batches(missing):
+        ids = [r["run_id"] for r in part]
+        cards: dict[str, list[dict[str, Any]]] = {}
+        for r in wh.query(
+            "select s.run_id, s.published_at, g.card_json from publish.slate_history s"
+            " left join publish.slate_history_game g on g.run_id = s.run_id"
+            f" where s.run_id in ({marks(ids)}) order by s.run_id, g.ordinal",
+            ids,
+        ):
+            cards.setdefault(r["run_id"], []).append(r)
+        for r in part:
+            path = history_path(folder, r["league"], r["run_date"], r["run_id"])
+            write_atomic(path, _slate_document(r["league"], r["run_date"], cards[r["run_id"]]))
             written += 1
     return written
 
 
-def _export_details(wh: Warehouse, folder: Path, league: str, run_date: date) -> None:
+def _export_details(wh: Warehouse, folder: Path, league: str, days: list[date]) -> None:
+    """The detail document of each game of `days` whose newest published date is among them."""
     newest = {
         r["game_id"]: r["newest"]
         for r in wh.query(
             "select game_id, max(run_date) as newest from publish.game_detail where league = ?"
-            " and game_id in (select game_id from publish.game_detail where league = ? and run_date = ?)"
-            " group by game_id",
-            (league, league, run_date),
+            " and game_id in (select game_id from publish.game_detail where league = ?"
+            f" and run_date in ({marks(days)})) group by game_id",
+            (league, league, *days),
         )
     }
     for r in wh.query(
-        "select game_id, detail_json from publish.game_detail where league = ? and run_date = ?",
-        (league, run_date),
+        "select run_date, game_id, detail_json from publish.game_detail where league = ?"
+        f" and run_date in ({marks(days)})",
+        (league, *days),
     ):
-        if newest.get(r["game_id"]) == run_date:
+        if newest.get(r["game_id"]) == r["run_date"]:
             path = folder / "games" / file_name(league) / f"{file_name(r['game_id'])}.json"
             write_atomic(path, r["detail_json"])
 

@@ -35,32 +35,60 @@ def _now() -> datetime:
 
 
 def start_run(ctx: RunContext, steps: list[str], from_step: str | None, command: str) -> None:
-    wh = ctx.warehouse
+    start_runs([ctx], steps, from_step, command)
+
+
+def start_runs(
+    ctxs: Sequence[RunContext], steps: list[str], from_step: str | None, command: str
+) -> None:
+    """The runs' ledger rows, their steps pending (a backfill's chunk: one statement a table)."""
+    wh, started = ctxs[0].warehouse, _now()
+    pid, host = os.getpid(), this_host()
     with wh.transaction():
-        wh.execute(
-            "insert into ops.run (run_id, league, run_date, as_of, env, status, from_step, command,"
-            " started_at, accept_quarantined, resumed_from, pid, host)"
-            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                ctx.run_id,
-                ctx.league.league,
-                ctx.run_date,
-                ctx.as_of,
-                ctx.env,
-                RUNNING,
-                from_step,
-                command,
-                _now(),
-                ctx.accept_quarantined,
-                ctx.resumed_from,
-                os.getpid(),
-                this_host(),
-            ),
+        wh.insert_rows(
+            "ops.run",
+            [
+                "run_id",
+                "league",
+                "run_date",
+                "as_of",
+                "env",
+                "status",
+                "from_step",
+                "command",
+                "started_at",
+                "accept_quarantined",
+                "resumed_from",
+                "pid",
+                "host",
+            ],
+            [
+                [
+                    ctx.run_id,
+                    ctx.league.league,
+                    ctx.run_date,
+                    ctx.as_of,
+                    ctx.env,
+                    RUNNING,
+                    from_step,
+                    command,
+                    started,
+                    ctx.accept_quarantined,
+                    ctx.resumed_from,
+                    pid,
+                    host,
+                ]
+                for ctx in ctxs
+            ],
         )
         wh.insert_rows(
             "ops.step_run",
             ["run_id", "step", "ordinal", "status"],
-            [[ctx.run_id, step, n, PENDING] for n, step in enumerate(steps, start=1)],
+            [
+                [ctx.run_id, step, n, PENDING]
+                for ctx in ctxs
+                for n, step in enumerate(steps, start=1)
+            ],
         )
 
 

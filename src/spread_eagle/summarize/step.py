@@ -153,6 +153,12 @@ def _write_all(
             cached.get(game.payload_hash),
         )
 
+    if provider.in_process:  # no server to wait on: threads would only take turns
+        for ctx, run in zip(ctxs, games, strict=False):
+            with log_context(run_id=ctx.run_id):
+                for game in run:
+                    one(ctx, game)
+        return
     # each task runs in a copy of this thread's context, so its log records keep run_id and step
     with ThreadPoolExecutor(max_workers=settings.llm_max_concurrency) as pool:
         futures = []

@@ -16,9 +16,11 @@ table) and date within one day; three Super Bowl rows name home and away the oth
 nflverse and are served with `is_home_swapped = true` (staging swaps them back).
 Schedule and nflverse lines come in one payload per date (nflverse keeps them in one row); the
 sheet's lines are a second payload per date (fetch_lines); results are
-served as one payload per season of every game final by `as_of`, so the first run of a fresh
-warehouse loads the whole history and later runs add only what changed (identical seasons are
-deduplicated by content hash).
+served by period of play, each payload the period's games final by `as_of`: a finished season whole,
+the season under way as its finished months whole and the month under way day by day. The first run
+of a fresh warehouse loads the whole history; a later run adds only what changed (the day's
+payload, and a month's or a season's once it is over; identical payloads are deduplicated by content
+hash), not the whole season again.
 """
 
 from __future__ import annotations
@@ -244,11 +246,14 @@ class ReplayProvider:
         ]
 
     def fetch_results(self, run_date: date, as_of: datetime) -> list[Payload]:
+        """A season whose games are all final comes whole; the season under way comes as its
+        finished months whole and the month under way day by day. So a day's run adds the day's
+        payload (and a month's or a season's once it ends), not the whole season again."""
         games = self._games()
         payloads = []
-        for season, results in games.results(self.league).items():
-            rows = [row for final_at, row in results.final if final_at <= as_of]
-            if rows:
-                body = games.season_body(results, rows)
-                payloads.append(self._payload(RESULTS_ENDPOINT, {"season": season}, body, as_of))
+        for season in games.results(self.league):
+            for period in season.served(as_of):
+                body = period.body(games.header, as_of)
+                if body is not None:
+                    payloads.append(self._payload(RESULTS_ENDPOINT, period.params, body, as_of))
         return payloads

@@ -52,12 +52,48 @@ def kickoff_utc(row: Row, league: League, games_format: GamesFormat) -> datetime
 
 
 @dataclass
-class SeasonResults:
-    """A season's scored games with the time each becomes final, in file order; the body of the
-    whole season (every game final) is written once."""
+class ResultsPeriod:
+    """The games of a season, of one of its months or of one of their days (league-local game
+    dates): when the last of them (scored or not: a game still to play) is final, the scored ones
+    with the time each becomes final, in file order, and the period's parts (a season's months, a
+    month's days). The body of all its scored games is written once."""
 
+    params: dict[str, str]  # what names the period in a request: season, month, date
+    starts_at: datetime | None = None  # when its first game is final
+    ends_at: datetime | None = None
     final: list[tuple[datetime, Row]] = field(default_factory=list)
-    body: str | None = None
+    parts: dict[str, ResultsPeriod] = field(default_factory=dict)
+    _whole: tuple[datetime, str] | None = None
+
+    def add(self, final_at: datetime, row: Row, scored: bool) -> None:
+        self.starts_at = min(final_at, self.starts_at or final_at)
+        self.ends_at = max(final_at, self.ends_at or final_at)
+        if scored:
+            self.final.append((final_at, row))
+
+    def part(self, key: str, name: str) -> ResultsPeriod:
+        if name not in self.parts:
+            self.parts[name] = ResultsPeriod({**self.params, key: name})
+        return self.parts[name]
+
+    def body(self, header: list[str], as_of: datetime) -> str | None:
+        """The CSV body of the period's games final by `as_of`, or None when none is."""
+        if self._whole is None and self.final:
+            last = max(final_at for final_at, _ in self.final)
+            self._whole = (last, csv_body(header, [row for _, row in self.final]))
+        if self._whole is not None and self._whole[0] <= as_of:
+            return self._whole[1]
+        rows = [row for final_at, row in self.final if final_at <= as_of]
+        return csv_body(header, rows) if rows else None
+
+    def served(self, as_of: datetime) -> list[ResultsPeriod]:
+        """The periods `as_of` is served as: none before its first game is final, this one whole
+        once all its games are, else its parts (a day is served as far as it has been seen)."""
+        if self.starts_at is None or as_of < self.starts_at:
+            return []
+        if not self.parts or (self.ends_at is not None and self.ends_at <= as_of):
+            return [self]
+        return [period for part in self.parts.values() for period in part.served(as_of)]
 
 
 @dataclass
@@ -66,30 +102,33 @@ class GamesFile:
     rows: list[Row]
     by_day: dict[str, list[Row]]
     games_format: GamesFormat
-    _results: dict[tuple[str, float, str], dict[str, SeasonResults]] = field(default_factory=dict)
+    _results: dict[tuple[str, float, str], list[ResultsPeriod]] = field(default_factory=dict)
 
-    def results(self, league: League) -> dict[str, SeasonResults]:
-        """season -> its scored games and their final times under the league's clock constants,
-        seasons in order."""
+    def results(self, league: League) -> list[ResultsPeriod]:
+        """The seasons, each with its months and their days, in order, with every game's final
+        time under the league's clock constants."""
         key = (league.timezone, league.game_hours, league.default_kickoff_time)
         if key not in self._results:
-            seasons: dict[str, SeasonResults] = defaultdict(SeasonResults)
+            fmt = self.games_format
+            seasons: dict[str, ResultsPeriod] = {}
             for row in self.rows:
-                fmt = self.games_format
                 kickoff = kickoff_utc(row, league, fmt)
-                if kickoff is not None and (row.get(fmt.home_score_column) or "").strip():
-                    final_at = kickoff + timedelta(hours=league.game_hours)
-                    seasons[row.get(fmt.season_column) or "?"].final.append((final_at, row))
-            self._results[key] = dict(sorted(seasons.items()))
+                if kickoff is None:
+                    continue  # the parser quarantines it with the reason
+                final_at = kickoff + timedelta(hours=league.game_hours)
+                scored = bool((row.get(fmt.home_score_column) or "").strip())
+                name = row.get(fmt.season_column) or "?"
+                season = seasons.setdefault(name, ResultsPeriod({"season": name}))
+                day = row[fmt.date_column].strip()
+                month = season.part("month", day[:7])
+                for period in (season, month, month.part("date", day)):
+                    period.add(final_at, row, scored)
+            for season in seasons.values():  # months and days in order (the file's may not be)
+                season.parts = dict(sorted(season.parts.items()))
+                for month in season.parts.values():
+                    month.parts = dict(sorted(month.parts.items()))
+            self._results[key] = [seasons[name] for name in sorted(seasons)]
         return self._results[key]
-
-    def season_body(self, season: SeasonResults, rows: list[Row]) -> str:
-        """The CSV body of a season's results seen so far; a finished season's is kept."""
-        if len(rows) < len(season.final):
-            return csv_body(self.header, rows)
-        if season.body is None:
-            season.body = csv_body(self.header, rows)
-        return season.body
 
 
 @lru_cache(maxsize=4)

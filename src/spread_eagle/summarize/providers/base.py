@@ -28,6 +28,8 @@ class Completion:
 class Provider(Protocol):
     name: str
     model: str | None
+    # writes in this process without waiting on a server: calls gain nothing side by side
+    in_process: bool
 
     def write(self, prompt: str, payload: dict[str, Any]) -> Completion:
         """A TL;DR of `payload`, following the instructions of `prompt`."""

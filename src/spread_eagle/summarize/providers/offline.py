@@ -12,6 +12,7 @@ from spread_eagle.summarize.providers.base import Completion, elapsed
 class Offline:
     name = "offline"
     model: str | None = None
+    in_process = True
 
     def write(self, prompt: str, payload: dict[str, Any]) -> Completion:
         started = time.perf_counter()

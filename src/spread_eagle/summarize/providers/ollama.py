@@ -23,6 +23,7 @@ DEFAULT_BASE_URL = "http://127.0.0.1:11434"
 
 class Ollama:
     name = "ollama"
+    in_process = False
 
     def __init__(
         self,

@@ -65,6 +65,7 @@ class SdkProvider:
     whose own retries are off, our retry loop around a `guarded` call, and the Completion."""
 
     name: str  # also the SDK's package name
+    in_process = False
     key_variable: str  # what to set when the key is missing
     client_class: str  # the SDK's client, built with the same options by both SDKs
     default_model: str
