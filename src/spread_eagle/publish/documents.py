@@ -126,12 +126,7 @@ def read_index(
 
 def read_slate_snapshot(wh: Warehouse, league: str, day: date) -> tuple[tuple[Any, ...], str]:
     """(identity, slate text) read in ONE statement, so header and cards are one snapshot."""
-    rows = wh.query(
-        "select s.run_id, s.document_hash, s.published_at, g.card_json from publish.slate s"
-        " left join publish.slate_game g on g.league = s.league and g.run_date = s.run_date"
-        " where s.league = ? and s.run_date = ? order by g.ordinal",
-        (league, day),
-    )
+    rows = _published_rows(wh, league, [day]).get(day)
     if not rows:
         raise not_published(league, day)
     head = rows[0]
@@ -139,18 +134,34 @@ def read_slate_snapshot(wh: Warehouse, league: str, day: date) -> tuple[tuple[An
     return identity, _slate_document(league, day, rows)
 
 
-def read_slate_snapshots(wh: Warehouse, league: str, days: list[date]) -> dict[date, str]:
-    """The slate texts of the dates of `days` that are published, in one statement (an export
-    after a backfill's chunk)."""
+def _published_rows(
+    wh: Warehouse, league: str, days: list[date]
+) -> dict[date, list[dict[str, Any]]]:
+    """date -> the current publication's header and cards (one row a card, in order)."""
     by_day: dict[date, list[dict[str, Any]]] = {}
     for r in wh.query(
-        "select s.run_date, s.run_id, s.published_at, g.card_json from publish.slate s"
+        "select s.run_date, s.run_id, s.document_hash, s.published_at, g.card_json"
+        " from publish.slate s"
         " left join publish.slate_game g on g.league = s.league and g.run_date = s.run_date"
         f" where s.league = ? and s.run_date in ({marks(days)}) order by s.run_date, g.ordinal",
         (league, *days),
     ):
         by_day.setdefault(r["run_date"], []).append(r)
-    return {day: _slate_document(league, day, rows) for day, rows in by_day.items()}
+    return by_day
+
+
+def _history_rows(wh: Warehouse, run_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """run id -> its publication's header and cards (one row a card, in order)."""
+    by_run: dict[str, list[dict[str, Any]]] = {}
+    for r in wh.query(
+        "select s.run_id, s.league, s.run_date, s.published_at, g.card_json"
+        " from publish.slate_history s"
+        " left join publish.slate_history_game g on g.run_id = s.run_id"
+        f" where s.run_id in ({marks(run_ids)}) order by s.run_id, g.ordinal",
+        run_ids,
+    ):
+        by_run.setdefault(r["run_id"], []).append(r)
+    return by_run
 
 
 def _slate_document(league: str, day: date, rows: list[dict[str, Any]]) -> str:
@@ -168,13 +179,8 @@ def _slate_document(league: str, day: date, rows: list[dict[str, Any]]) -> str:
 
 def read_slate_history(wh: Warehouse, league: str, day: date, run_id: str) -> str:
     """The slate text a past publication (by `run_id`) made visible, in one statement."""
-    rows = wh.query(
-        "select s.run_id, s.published_at, g.card_json from publish.slate_history s"
-        " left join publish.slate_history_game g on g.run_id = s.run_id"
-        " where s.league = ? and s.run_date = ? and s.run_id = ? order by g.ordinal",
-        (league, day, run_id),
-    )
-    if not rows:
+    rows = _history_rows(wh, [run_id]).get(run_id)
+    if not rows or (rows[0]["league"], rows[0]["run_date"]) != (league, day):
         raise not_published_by(league, day, run_id, publication_runs(wh, league, day))
     return _slate_document(league, day, rows)
 
@@ -275,15 +281,15 @@ def export_published(wh: Warehouse, folder: Path, league: str, *days: date) -> i
         stale.setdefault(header["league"], []).append(date.fromisoformat(header["date"]))
     written = 0
     current: dict[str, str] = {}  # run id -> its slate text (its history entry is the same)
-    runs = {(h["league"], h["date"]): h["run_id"] for h in index}
     for stale_league, stale_days in stale.items():
         for part in _batches(stale_days):
-            texts = read_slate_snapshots(wh, stale_league, part)
+            published = _published_rows(wh, stale_league, part)
             _export_details(wh, folder, stale_league, part)
             for day in part:
-                path = folder / "slates" / file_name(stale_league) / f"{day.isoformat()}.json"
-                write_atomic(path, texts[day])
-                current[runs[(stale_league, day.isoformat())]] = texts[day]
+                rows = published[day]
+                text = _slate_document(stale_league, day, rows)
+                write_atomic(folder / "slates" / file_name(stale_league) / f"{day}.json", text)
+                current[rows[0]["run_id"]] = text
                 written += 1
     written += _export_history(wh, folder, current)
     write_atomic(folder / "index.json", json.dumps({"slates": index}, indent=1) + "\n")
@@ -317,15 +323,7 @@ def _export_history(wh: Warehouse, folder: Path, current: dict[str, str]) -> int
         else:
             missing.append(r)
     for part in _batches(missing):
-        ids = [r["run_id"] for r in part]
-        cards: dict[str, list[dict[str, Any]]] = {}
-        for r in wh.query(
-            "select s.run_id, s.published_at, g.card_json from publish.slate_history s"
-            " left join publish.slate_history_game g on g.run_id = s.run_id"
-            f" where s.run_id in ({marks(ids)}) order by s.run_id, g.ordinal",
-            ids,
-        ):
-            cards.setdefault(r["run_id"], []).append(r)
+        cards = _history_rows(wh, [r["run_id"] for r in part])
         for r in part:
             path = history_path(folder, r["league"], r["run_date"], r["run_id"])
             write_atomic(path, _slate_document(r["league"], r["run_date"], cards[r["run_id"]]))
