@@ -341,12 +341,12 @@ def store_payloads(
         if held:  # stored, or held here (fetched twice)
             result.payloads_seen += 1
         elif pending is not None and not parsed.key_columns:
-            _hold_new(pending, run_id, league, payload, parsed, result)
+            _hold_new(pending, _New(run_id, league, payload, parsed), result)
         else:
             if pending is not None:  # line history reads what is stored: write what is held
                 pending.flush(wh)
                 pending.known.add(payload.payload_id)
-            _store_new(wh, run_id, league, payload, parsed, result)
+            _store_new(wh, _New(run_id, league, payload, parsed), result)
         _tally(result, payload, parsed)
         out.append(parsed)
     return out
@@ -367,15 +367,19 @@ def _stored_outcomes(wh: Warehouse, payload_ids: list[str]) -> dict[str, str]:
     }
 
 
-def _hold_new(
-    pending: _Pending,
-    run_id: str,
-    league: str,
-    payload: Payload,
-    parsed: ParsedPayload,
-    result: StoreResult,
-) -> None:
+@dataclass(frozen=True)
+class _New:
+    """A payload not stored yet: the run and league it is stored under, and its parse."""
+
+    run_id: str
+    league: str
+    payload: Payload
+    parsed: ParsedPayload
+
+
+def _hold_new(pending: _Pending, new: _New, result: StoreResult) -> None:
     """What `_store_new` writes, held for `deferred_writes` to write."""
+    run_id, league, payload, parsed = new.run_id, new.league, new.payload, new.parsed
     payload_id = payload.payload_id
     pending.known.add(payload_id)
     for row in _sightings(run_id, league, [payload]):
@@ -388,9 +392,9 @@ def _hold_new(
         pending.rows[payload_id] = (parsed.table, parsed.columns, rows)
         result.rows += len(rows)
     held = _quarantine_rows(run_id, parsed.quarantined, payload_id)
-    new = {qid: row for qid, row in held.items() if qid not in pending.quarantine}
-    pending.quarantine.update(new)
-    result.quarantined += len(new)
+    fresh = {qid: row for qid, row in held.items() if qid not in pending.quarantine}
+    pending.quarantine.update(fresh)
+    result.quarantined += len(fresh)
     result.payloads_new += 1
 
 
@@ -434,15 +438,9 @@ def _http_row(run_id: str, payload: Payload) -> list[Any]:
     ]
 
 
-def _store_new(
-    wh: Warehouse,
-    run_id: str,
-    league: str,
-    payload: Payload,
-    parsed: ParsedPayload,
-    result: StoreResult,
-) -> None:
+def _store_new(wh: Warehouse, new: _New, result: StoreResult) -> None:
     """A payload and its parsed rows, in one transaction."""
+    run_id, league, payload, parsed = new.run_id, new.league, new.payload, new.parsed
     payload_id = payload.payload_id
     with wh.transaction():
         wh.insert_all(

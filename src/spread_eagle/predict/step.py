@@ -58,34 +58,40 @@ def _game(row: dict[str, Any], season: int | None = None) -> GameInput:
     )
 
 
+# Where each of GameRecord's market and score fields is read from: history rows carry the closing
+# lines and the score under the record's own names (`model_history`); a date's feat__game rows carry
+# the current lines, and never a score, whatever the row holds.
+_HISTORY_FIELDS = "spread_home total_line moneyline_home moneyline_away open_spread_home"
+_HISTORY_COLUMNS = {f: f for f in f"{_HISTORY_FIELDS} home_score away_score".split()}
+_TODAY_COLUMNS = {
+    "spread_home": "spread_home_current",
+    "total_line": "total_current",
+    "moneyline_home": "moneyline_home_current",
+    "moneyline_away": "moneyline_away_current",
+    "open_spread_home": "spread_home_open",
+    "open_total": "total_open",
+    "spread_home_best": "spread_home_best",
+    "spread_home_best_price": "spread_home_best_price",
+    "spread_away_best": "spread_away_best",
+    "spread_away_best_price": "spread_away_best_price",
+}
+_INT_FIELDS = {"moneyline_home", "moneyline_away", "home_score", "away_score"}
+_INT_FIELDS |= {"spread_home_best_price", "spread_away_best_price"}
+
+
+def _record(row: dict[str, Any], columns: dict[str, str]) -> GameRecord:
+    values: dict[str, Any] = {
+        f: (_int if f in _INT_FIELDS else _float)(row.get(c)) for f, c in columns.items()
+    }
+    return GameRecord(game=_game(row), **values)
+
+
 def history_record(row: dict[str, Any]) -> GameRecord:
-    return GameRecord(
-        game=_game(row),
-        spread_home=_float(row["spread_home"]),
-        total_line=_float(row["total_line"]),
-        moneyline_home=_int(row["moneyline_home"]),
-        moneyline_away=_int(row["moneyline_away"]),
-        open_spread_home=_float(row["spread_home_open"]),
-        home_score=_int(row["home_score"]),
-        away_score=_int(row["away_score"]),
-    )
+    return _record(row, _HISTORY_COLUMNS)
 
 
 def today_record(row: dict[str, Any], prices: dict[str, Any] | None) -> GameRecord:
-    prices = prices or {}
-    return GameRecord(
-        game=_game(row),
-        spread_home=_float(row["spread_home_current"]),
-        total_line=_float(row["total_current"]),
-        moneyline_home=_int(row["moneyline_home_current"]),
-        moneyline_away=_int(row["moneyline_away_current"]),
-        open_spread_home=_float(row["spread_home_open"]),
-        open_total=_float(row["total_open"]),
-        spread_home_best=_float(row["spread_home_best"]),
-        spread_home_best_price=_int(prices.get("spread_home_best_price")),
-        spread_away_best=_float(row["spread_away_best"]),
-        spread_away_best_price=_int(prices.get("spread_away_best_price")),
-    )
+    return _record({**row, **(prices or {})}, _TODAY_COLUMNS)
 
 
 def _r(value: float | None, digits: int) -> float | None:

@@ -43,7 +43,7 @@ from typing import Any, Protocol
 
 from spread_eagle.publish.slate import SlateNotFoundError, iso_z
 from spread_eagle.run.ledger import recent_runs
-from spread_eagle.warehouse import Warehouse, WarehouseError, duckdb_path, marks
+from spread_eagle.warehouse import Warehouse, WarehouseError, duckdb_path, grouped, marks
 
 log = logging.getLogger(__name__)
 
@@ -138,30 +138,30 @@ def _published_rows(
     wh: Warehouse, league: str, days: list[date]
 ) -> dict[date, list[dict[str, Any]]]:
     """date -> the current publication's header and cards (one row a card, in order)."""
-    by_day: dict[date, list[dict[str, Any]]] = {}
-    for r in wh.query(
-        "select s.run_date, s.run_id, s.document_hash, s.published_at, g.card_json"
-        " from publish.slate s"
-        " left join publish.slate_game g on g.league = s.league and g.run_date = s.run_date"
-        f" where s.league = ? and s.run_date in ({marks(days)}) order by s.run_date, g.ordinal",
-        (league, *days),
-    ):
-        by_day.setdefault(r["run_date"], []).append(r)
-    return by_day
+    return grouped(
+        wh.query(
+            "select s.run_date, s.run_id, s.document_hash, s.published_at, g.card_json"
+            " from publish.slate s"
+            " left join publish.slate_game g on g.league = s.league and g.run_date = s.run_date"
+            f" where s.league = ? and s.run_date in ({marks(days)}) order by s.run_date, g.ordinal",
+            (league, *days),
+        ),
+        "run_date",
+    )
 
 
 def _history_rows(wh: Warehouse, run_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """run id -> its publication's header and cards (one row a card, in order)."""
-    by_run: dict[str, list[dict[str, Any]]] = {}
-    for r in wh.query(
-        "select s.run_id, s.league, s.run_date, s.published_at, g.card_json"
-        " from publish.slate_history s"
-        " left join publish.slate_history_game g on g.run_id = s.run_id"
-        f" where s.run_id in ({marks(run_ids)}) order by s.run_id, g.ordinal",
-        run_ids,
-    ):
-        by_run.setdefault(r["run_id"], []).append(r)
-    return by_run
+    return grouped(
+        wh.query(
+            "select s.run_id, s.league, s.run_date, s.published_at, g.card_json"
+            " from publish.slate_history s"
+            " left join publish.slate_history_game g on g.run_id = s.run_id"
+            f" where s.run_id in ({marks(run_ids)}) order by s.run_id, g.ordinal",
+            run_ids,
+        ),
+        "run_id",
+    )
 
 
 def _slate_document(league: str, day: date, rows: list[dict[str, Any]]) -> str:

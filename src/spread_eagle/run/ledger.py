@@ -15,7 +15,7 @@ from typing import Any
 
 from spread_eagle.run.context import RunContext
 from spread_eagle.run.step import StepOutcome
-from spread_eagle.warehouse import Warehouse, marks, where_equal
+from spread_eagle.warehouse import Warehouse, grouped, marks, where_equal
 
 log = logging.getLogger(__name__)
 
@@ -199,10 +199,9 @@ def recent_runs(
         f" order by run_id, ordinal",
         ids,
     )
-    by_run: dict[str, list[dict[str, Any]]] = {}
     for step in steps:
         step["row_counts"] = json.loads(step["row_counts"]) if step["row_counts"] else {}
-        by_run.setdefault(step.pop("run_id"), []).append(step)
+    by_run = grouped(steps, "run_id", drop=True)
     for run in runs:
         run["steps"] = by_run.get(run["run_id"], [])
     notes = {n["run_id"]: n for n in wh.failure_notes()}

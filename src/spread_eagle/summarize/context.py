@@ -26,6 +26,16 @@ def _r(value: Any, digits: int = 1) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
+def _market_line(features: dict[str, Any], line: str, move: str, **best: str) -> dict[str, Any]:
+    """One line of the market: open, current, the best of each side and how far it moved."""
+    return {
+        "open": _r(features.get(f"{line}_open")),
+        "current": _r(features.get(f"{line}_current")),
+        **{side: _r(features.get(column)) for side, column in best.items()},
+        "move": _r(features.get(move)),
+    }
+
+
 def _int(value: Any) -> int | None:
     return None if value is None else int(value)
 
@@ -157,20 +167,20 @@ def build_payload(
             if v is not None
         },
         "market": {
-            "spread": {
-                "open": _r(features.get("spread_home_open")),
-                "current": _r(features.get("spread_home_current")),
-                "best_home": _r(features.get("spread_home_best")),
-                "best_away": _r(features.get("spread_away_best")),
-                "move": _r(features.get("spread_move")),
-            },
-            "total": {
-                "open": _r(features.get("total_open")),
-                "current": _r(features.get("total_current")),
-                "best_over": _r(features.get("total_over_best")),
-                "best_under": _r(features.get("total_under_best")),
-                "move": _r(features.get("total_move")),
-            },
+            "spread": _market_line(
+                features,
+                "spread_home",
+                "spread_move",
+                best_home="spread_home_best",
+                best_away="spread_away_best",
+            ),
+            "total": _market_line(
+                features,
+                "total",
+                "total_move",
+                best_over="total_over_best",
+                best_under="total_under_best",
+            ),
             "moneyline_home": _int(features.get("moneyline_home_current")),
             "moneyline_away": _int(features.get("moneyline_away_current")),
             "p_home_vigfree": _r(features.get("p_home_vigfree"), 3),

@@ -26,7 +26,7 @@ from spread_eagle.summarize.context import context_hash, context_json, retrieve
 from spread_eagle.summarize.grounding import check_grounding
 from spread_eagle.summarize.prompt import PROMPT_VERSION, render
 from spread_eagle.summarize.providers import Provider, ProviderError, build_provider
-from spread_eagle.warehouse import Warehouse
+from spread_eagle.warehouse import Warehouse, grouped
 from spread_eagle.warehouse.relations import game_features_on, runs_predictions
 
 log = logging.getLogger(__name__)
@@ -106,9 +106,7 @@ def _inputs(
     ctx: RunContext, features: list[dict[str, Any]], predictions: list[dict[str, Any]]
 ) -> list[tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]]:
     """(features, headline prediction, every model's prediction) of each game of a run's date."""
-    every: dict[str, list[dict[str, Any]]] = {}
-    for p in predictions:
-        every.setdefault(p["game_id"], []).append(p)
+    every = grouped(predictions, "game_id")
     headline = ctx.settings.headline_model
     chosen = {g: p for g, ps in every.items() for p in ps if p["model"] == headline}
     for f in features:

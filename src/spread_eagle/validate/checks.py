@@ -15,9 +15,8 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
-from spread_eagle.warehouse import Warehouse, marks
+from spread_eagle.warehouse import Warehouse, grouped, marks
 from spread_eagle.warehouse.base import Row
 
 log = logging.getLogger(__name__)
@@ -75,13 +74,6 @@ class Stored:
     grounded: set[tuple[str, str]]  # (run, game) with a grounded, non-empty TL;DR
 
 
-def _by(rows: list[Row], *keys: str) -> dict[Any, list[Row]]:
-    out: dict[Any, list[Row]] = {}
-    for r in rows:
-        out.setdefault(r[keys[0]] if len(keys) == 1 else tuple(r[k] for k in keys), []).append(r)
-    return out
-
-
 def read_stored(wh: Warehouse, scopes: Sequence[Scope]) -> Stored:
     """Everything the checks of `scopes` (one league) read, a relation at a time."""
     league, facts, features_schema = scopes[0].league, scopes[0].facts, scopes[0].features
@@ -111,8 +103,8 @@ def read_stored(wh: Warehouse, scopes: Sequence[Scope]) -> Stored:
         by_date,
     )
     return Stored(
-        games=_by(games, "game_date"),
-        fetches=_by(
+        games=grouped(games, "game_date"),
+        fetches=grouped(
             wh.query(
                 "select f.run_id, f.source, f.run_date, f.as_of, r.started_at"
                 " from ops.schedule_fetch f join ops.run r on r.run_id = f.run_id"
@@ -121,7 +113,7 @@ def read_stored(wh: Warehouse, scopes: Sequence[Scope]) -> Stored:
             ),
             "run_date",
         ),
-        expected=_by(
+        expected=grouped(
             wh.query(
                 f"select run_id, source, home_team, away_team from ops.expected_game where {in_days}",
                 by_date,
@@ -129,7 +121,7 @@ def read_stored(wh: Warehouse, scopes: Sequence[Scope]) -> Stored:
             "run_id",
             "source",
         ),
-        quarantined=_by(
+        quarantined=grouped(
             wh.query(
                 "select run_id, source, ordinal, record_ref, reason from ops.schedule_quarantine"
                 f" where {in_days} order by source, ordinal",
@@ -142,7 +134,7 @@ def read_stored(wh: Warehouse, scopes: Sequence[Scope]) -> Stored:
         featured={r["game_id"] for r in features},
         incomplete={
             day: [r["game_id"] for r in rows if r["league_id"] == league and r["incomplete"]]
-            for day, rows in _by(features, "game_date").items()
+            for day, rows in grouped(features, "game_date").items()
         },
         predicted={
             (r["run_id"], r["game_id"], r["model"], r["model_version"])

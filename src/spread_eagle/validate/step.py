@@ -13,13 +13,8 @@ from spread_eagle.leagues import League
 from spread_eagle.logging import log_context
 from spread_eagle.predict.registry import configured_versions
 from spread_eagle.run import RunContext, RunInvalidError, StepOutcome, default_as_of
-from spread_eagle.validate.checks import (
-    CheckResult,
-    Scope,
-    record_checks,
-    run_checks,
-    run_checks_of,
-)
+from spread_eagle.validate import checks
+from spread_eagle.validate.checks import CheckResult, Scope
 from spread_eagle.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -55,7 +50,7 @@ def validation_gates(
     failed (its checks recorded too). Returns the checks of the runs that passed, and the failure
     of the one that did not (the runs after it are not checked)."""
     wh = ctxs[0].warehouse
-    checked = run_checks_of([scope_of(c) for c in ctxs])
+    checked = checks.run_checks_of([scope_of(c) for c in ctxs])
     passed: list[list[CheckResult]] = []
     failure = None
     for ctx, results in zip(ctxs, checked, strict=True):
@@ -75,7 +70,7 @@ def validation_gates(
     valid = ctxs[: len(passed)]
     now = datetime.now(UTC)
     with wh.transaction():
-        record_checks(
+        checks.record_checks(
             wh, [(c.run_id, r) for c, r in zip(ctxs, checked[: len(passed) + 1], strict=False)]
         )
         if valid:
@@ -138,4 +133,4 @@ def check_stored(
         facts=league.schema("facts"),
         features=league.schema("features"),
     )
-    return (run["run_id"] if run else None), run_checks(scope)
+    return (run["run_id"] if run else None), checks.run_checks(scope)

@@ -12,6 +12,7 @@ from spread_eagle.warehouse.base import (
     WarehouseBusyError,
     WarehouseError,
     WarehouseMissingError,
+    grouped,
     marks,
     where_equal,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "WarehouseMissingError",
     "connect",
     "duckdb_path",
+    "grouped",
     "marks",
     "where_equal",
 ]

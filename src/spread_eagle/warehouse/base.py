@@ -12,7 +12,7 @@ import abc
 import contextlib
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -79,6 +79,16 @@ def where_equal(filters: Mapping[str, object]) -> tuple[str, list[object]]:
     given = {column: value for column, value in filters.items() if value}
     clause = " and ".join(f"{column} = ?" for column in given)
     return (f"where {clause}" if clause else ""), list(given.values())
+
+
+def grouped(rows: Iterable[Row], *keys: str, drop: bool = False) -> dict[Any, list[Row]]:
+    """Rows by the value of a key (or the tuple of several), in order; `drop` takes the key
+    columns out of the rows."""
+    out: dict[Any, list[Row]] = {}
+    for r in rows:
+        values = tuple(r.pop(k) if drop else r[k] for k in keys)
+        out.setdefault(values[0] if len(keys) == 1 else values, []).append(r)
+    return out
 
 
 def to_storage(value: Any) -> Any:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from spread_eagle.leagues import League
-from spread_eagle.warehouse.base import Row, Warehouse, marks
+from spread_eagle.warehouse.base import Row, Warehouse, grouped, marks
 
 
 def game_features(wh: Warehouse, league: League, day: date) -> list[Row]:
@@ -19,14 +19,14 @@ def game_features(wh: Warehouse, league: League, day: date) -> list[Row]:
 def game_features_on(wh: Warehouse, league: League, days: Sequence[date]) -> dict[date, list[Row]]:
     """feat__game rows of a league's dates (a batch's, in one read), each date's by kickoff then
     game id."""
-    by_day: dict[date, list[Row]] = {}
-    for row in wh.query(
-        f"select * from {league.schema('features')}.feat__game where league_id = ?"
-        f" and game_date in ({marks(days)}) order by game_date, kickoff_at, game_id",
-        (league.league, *days),
-    ):
-        by_day.setdefault(row["game_date"], []).append(row)
-    return by_day
+    return grouped(
+        wh.query(
+            f"select * from {league.schema('features')}.feat__game where league_id = ?"
+            f" and game_date in ({marks(days)}) order by game_date, kickoff_at, game_id",
+            (league.league, *days),
+        ),
+        "game_date",
+    )
 
 
 def finished_games(wh: Warehouse, league: League, before: date, seasons: int) -> list[Row]:
@@ -75,7 +75,7 @@ def model_history(wh: Warehouse, league: League, before: date) -> list[Row]:
         " coalesce(f.total_close, f.total_current) as total_line,"
         " coalesce(f.moneyline_home_close, f.moneyline_home_current) as moneyline_home,"
         " coalesce(f.moneyline_away_close, f.moneyline_away_current) as moneyline_away,"
-        " f.spread_home_open"
+        " f.spread_home_open as open_spread_home"
         f" from {league.schema('facts')}.fct__game g"
         f" left join {league.schema('features')}.feat__game f on f.game_id = g.game_id"
         " where g.league_id = ? and g.status = 'final' and g.game_date < ?"
@@ -91,13 +91,15 @@ def best_prices(wh: Warehouse, league: League, day: date) -> list[Row]:
 
 def best_prices_on(wh: Warehouse, league: League, days: Sequence[date]) -> dict[date, list[Row]]:
     """`best_prices` of many dates (a batch's, in one read), each date's by game."""
-    by_day: dict[date, list[Row]] = {}
-    for row in wh.query(
-        "select g.game_date, l.game_id, l.spread_home_best_price, l.spread_away_best_price"
-        f" from {league.schema('facts')}.fct__game_line l"
-        f" join {league.schema('facts')}.fct__game g on g.game_id = l.game_id"
-        f" where g.league_id = ? and g.game_date in ({marks(days)}) order by g.game_date, l.game_id",
-        (league.league, *days),
-    ):
-        by_day.setdefault(row.pop("game_date"), []).append(row)
-    return by_day
+    return grouped(
+        wh.query(
+            "select g.game_date, l.game_id, l.spread_home_best_price, l.spread_away_best_price"
+            f" from {league.schema('facts')}.fct__game_line l"
+            f" join {league.schema('facts')}.fct__game g on g.game_id = l.game_id"
+            f" where g.league_id = ? and g.game_date in ({marks(days)})"
+            " order by g.game_date, l.game_id",
+            (league.league, *days),
+        ),
+        "game_date",
+        drop=True,
+    )

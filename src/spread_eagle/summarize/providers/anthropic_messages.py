@@ -12,22 +12,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from spread_eagle.config import Settings
-from spread_eagle.summarize.providers.base import ProviderError, RetryPolicy
+from spread_eagle.summarize.providers.base import ProviderError
 from spread_eagle.summarize.providers.sdk import SdkProvider
 
-DEFAULT_MODEL = "claude-haiku-4-5"
 
-
-class AnthropicMessages(SdkProvider):
-    name = "anthropic"
-    key_variable = "ANTHROPIC_API_KEY"
-    client_class = "Anthropic"
-    default_model = DEFAULT_MODEL
-
-    def __init__(self, settings: Settings, retry: RetryPolicy) -> None:
-        super().__init__(settings, retry, settings.anthropic_api_key)
-
+class AnthropicMessages(
+    SdkProvider, name="anthropic", client_class="Anthropic", default_model="claude-haiku-4-5"
+):
     def _create(self, prompt: str, payload: dict[str, Any]) -> Any:
         return self._client.messages.create(
             model=self.model,

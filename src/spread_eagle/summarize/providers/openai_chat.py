@@ -5,22 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from spread_eagle.config import Settings
-from spread_eagle.summarize.providers.base import ProviderError, RetryPolicy
+from spread_eagle.summarize.providers.base import ProviderError
 from spread_eagle.summarize.providers.sdk import SdkProvider
 
-DEFAULT_MODEL = "gpt-4o-mini"
 
-
-class OpenAIChat(SdkProvider):
-    name = "openai"
-    key_variable = "OPENAI_API_KEY"
-    client_class = "OpenAI"
-    default_model = DEFAULT_MODEL
-
-    def __init__(self, settings: Settings, retry: RetryPolicy) -> None:
-        super().__init__(settings, retry, settings.openai_api_key)
-
+class OpenAIChat(SdkProvider, name="openai", client_class="OpenAI", default_model="gpt-4o-mini"):
     def _create(self, prompt: str, payload: dict[str, Any]) -> Any:
         return self._client.chat.completions.create(
             model=self.model,

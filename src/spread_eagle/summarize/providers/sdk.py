@@ -66,12 +66,18 @@ class SdkProvider:
 
     name: str  # also the SDK's package name
     in_process = False
-    key_variable: str  # what to set when the key is missing
     client_class: str  # the SDK's client, built with the same options by both SDKs
     default_model: str
 
-    def __init__(self, settings: Settings, retry: RetryPolicy, key: SecretStr | None) -> None:
-        self._key = require_key(key, self.key_variable, self.name)
+    def __init_subclass__(cls, *, name: str, client_class: str, default_model: str) -> None:
+        super().__init_subclass__()
+        cls.name, cls.client_class, cls.default_model = name, client_class, default_model
+
+    def __init__(self, settings: Settings, retry: RetryPolicy) -> None:
+        # OPENAI_API_KEY, ANTHROPIC_API_KEY: what to set when the key is missing (Settings reads it).
+        variable = f"{self.name.upper()}_API_KEY"
+        key: SecretStr | None = getattr(settings, variable.lower())
+        self._key = require_key(key, variable, self.name)
         self._sdk = import_sdk(self.name)
         self.model: str | None = settings.llm_model or self.default_model
         self._settings, self._retry = settings, retry
