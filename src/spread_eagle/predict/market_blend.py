@@ -2,12 +2,13 @@
 
 Inputs per game: the ratings' margin, total and win probability (market-blind), and the market's
 current spread, total and vig-free moneyline. Calibration is a handful of coefficients fitted by
-least squares and logistic regression (no intercepts: the market's number already carries home
-field, whose size has drifted) on the newest `fit_window_games` finished games of EARLIER seasons only (the engine
-refits at each season's first date on everything before it), never on the games it scores:
+least absolute deviations and logistic regression (no intercepts: the market's number already
+carries home field, whose size has drifted) on the newest `fit_window_games` finished games of
+EARLIER seasons only (the engine refits at each season's first date on everything before it),
+never on the games it scores:
 
-- margin  = a1 * (-spread) + a2 * ratings margin                   (least squares)
-- total   = b1 * total line + b2 * ratings total                   (least squares)
+- margin  = a1 * (-spread) + a2 * ratings margin                   (least absolute deviations)
+- total   = b1 * total line + b2 * ratings total                   (least absolute deviations)
 - P(win)  = logistic(c1 * logit(market P(win)) + c2 * logit(ratings P(win)))
   where the market's P(win) is the vig-free moneyline, or where there is none the margin
   distribution's P(win) around -spread;
@@ -18,7 +19,7 @@ With fewer than `min_fit_games` earlier games the blend is the market itself (a1
 P(win) = market), the honest prior. With more, every coefficient is pulled toward that prior as
 if it were `prior_games` games of evidence (ridge toward the market, not toward zero): fitted
 freely, the ratings' weight chased noise and the blend lost to the market on 2015-2024 (MAE 9.85,
-Brier 0.2127); shrunk, it ties the market's MAE and edges its Brier.
+Brier 0.2127); shrunk, it ties the market's MAE (9.8216 against 9.8214) and edges its Brier.
 """
 
 from __future__ import annotations
@@ -33,8 +34,11 @@ import numpy as np
 from spread_eagle.predict.distribution import KeyedDistribution, Outcome
 
 MODEL_NAME = "market_blend"
-CODE_VERSION = "1.1.0"  # 1.1: coefficients shrunk toward the market (prior_games)
+# 1.1: coefficients shrunk toward the market (prior_games); 1.2: margin and total fitted for
+# absolute error (what they are scored on), not squared error
+CODE_VERSION = "1.2.0"
 _EPS = 1e-6
+_LAD_ITERATIONS = 40
 
 
 def logit(p: float) -> float:
@@ -69,14 +73,32 @@ def fit_logistic(
     return beta
 
 
-def shrunk_lstsq(x: np.ndarray, y: np.ndarray, prior: np.ndarray, games: float) -> np.ndarray:
-    """Least squares pulled toward `prior` as if the prior were `games` games of evidence: the
-    penalty on each coefficient is `games` times its column's mean square, so the pull does not
-    depend on the column's scale. With the market as the prior, the ratings earn weight only as
-    far as the earlier seasons show it helps."""
-    penalty = np.maximum(games * np.mean(x * x, axis=0), 1e-6)  # an all-zero column stays solvable
-    lhs = x.T @ x + np.diag(penalty)
-    return np.asarray(np.linalg.solve(lhs, x.T @ y + penalty * prior))
+def shrunk_lstsq(
+    x: np.ndarray, y: np.ndarray, prior: np.ndarray, games: float, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """(Weighted) least squares pulled toward `prior` as if the prior were `games` games of
+    evidence: the penalty on each coefficient is `games` times its column's (weighted) mean square,
+    so the pull does not depend on the column's scale. With the market as the prior, the ratings
+    earn weight only as far as the earlier seasons show it helps."""
+    w = np.ones(len(y)) if weights is None else weights
+    xw = x * w[:, None]
+    # an all-zero column stays solvable
+    penalty = np.maximum(games * np.mean(xw * x, axis=0), 1e-6)
+    lhs = x.T @ xw + np.diag(penalty)
+    return np.asarray(np.linalg.solve(lhs, xw.T @ y + penalty * prior))
+
+
+def shrunk_lad(x: np.ndarray, y: np.ndarray, prior: np.ndarray, games: float) -> np.ndarray:
+    """`shrunk_lstsq` for absolute error (least absolute deviations, by iteratively reweighted
+    least squares): margins and totals are scored by their mean absolute error, and a median fit
+    is not pulled by the blowouts a mean fit chases (2015-2024 spread MAE 9.8245 -> 9.8216, and
+    2005-2014 10.6992 -> 10.6958, the seasons the prior was chosen on)."""
+    beta = shrunk_lstsq(x, y, prior, games)
+    for _ in range(_LAD_ITERATIONS):
+        # |r| below half a point counts as half a point: a residual of 0 would weigh infinitely
+        weights = 1.0 / np.maximum(np.abs(y - x @ beta), 0.5)
+        beta = shrunk_lstsq(x, y, prior, games, weights)
+    return beta
 
 
 @dataclass(frozen=True)
@@ -120,7 +142,7 @@ class MarketBlend:
         total_dist: KeyedDistribution,
     ) -> None:
         self.min_fit_games = int(params["min_fit_games"])
-        self.prior_games = float(params.get("prior_games", 0))
+        self.prior_games = max(float(params.get("prior_games", 0)), 0.0)
         self.window = int(params["fit_window_games"])
         self.margin_dist = margin_dist
         self.total_dist = total_dist
@@ -164,11 +186,6 @@ class MarketBlend:
     def over(self, total: float, line: float) -> Outcome:
         return self._rescale(self.total_dist.above(total, line), self.calibration.over)
 
-    def _lstsq(self, x: np.ndarray, y: np.ndarray, prior: np.ndarray) -> np.ndarray:
-        if self.prior_games <= 0:
-            return np.asarray(np.linalg.lstsq(x, y, rcond=None)[0])
-        return shrunk_lstsq(x, y, prior, self.prior_games)
-
     def refit(self, rows: Sequence[BlendRow]) -> None:
         """Fit every coefficient on `rows` (earlier seasons' finished games), or keep the prior."""
         if len(rows) < self.min_fit_games:
@@ -180,7 +197,9 @@ class MarketBlend:
         rat = np.array([r.rating_margin for r in rows])
         y = np.array([float(r.margin) for r in rows])
         market_prior = np.array([0.0, 1.0, 0.0])  # the market's number, no ratings
-        margin_coef = self._lstsq(np.column_stack([one, mkt, rat]), y, market_prior)
+        margin_coef = shrunk_lad(
+            np.column_stack([one, mkt, rat]), y, market_prior, self.prior_games
+        )
         totals = [r for r in rows if r.total_line is not None]
         tx: np.ndarray = np.column_stack(
             [
@@ -189,7 +208,9 @@ class MarketBlend:
                 np.array([r.rating_total for r in totals]),
             ]
         )
-        total_coef = self._lstsq(tx, np.array([float(r.points) for r in totals]), market_prior)
+        total_coef = shrunk_lad(
+            tx, np.array([float(r.points) for r in totals]), market_prior, self.prior_games
+        )
         decided = [r for r in rows if r.margin != 0]
         wx = np.column_stack(
             [
