@@ -13,4 +13,7 @@ echo "== ruff format"; "$bin/ruff" format --check src tests bench dags
 echo "== mypy";        "$bin/mypy"
 # Two workers: the suite is mostly whole pipeline runs (dbt, DuckDB, PostgreSQL), CPU-bound on
 # either side of the socket; modules stay on one worker so their shared warehouses are built once.
-echo "== pytest";      "$bin/python" -m pytest tests -n "${SPREAD_EAGLE_TEST_WORKERS:-2}" --dist loadscope "$@"
+# Modules are handed out in collection order, which conftest.py sorts longest first (xdist's own
+# reorder, by number of tests, left the longest modules, with few tests each, for last).
+echo "== pytest";      "$bin/python" -m pytest tests -n "${SPREAD_EAGLE_TEST_WORKERS:-2}" --dist loadscope \
+  --no-loadscope-reorder "$@"
