@@ -239,3 +239,10 @@ def published_url(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -
         yield url
     finally:
         drop_postgres_database(url)
+
+
+@pytest.fixture
+def published_settings(tmp_path: Path, published_url: str) -> Settings:
+    """Settings on a private copy of the warehouse where 2024-11-24 was run and published: a
+    test of what a second run does starts here instead of running the first one itself."""
+    return make_settings(tmp_path, published_url)
