@@ -223,22 +223,32 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         drop_postgres_database(marker.read_text())
 
 
+def _duckdb_copy(template: str, folder: Path) -> str:
+    copy = folder / "published.duckdb"  # not the `warehouse_url` file
+    shutil.copyfile(template.removeprefix("duckdb:///"), copy)
+    # the published documents DuckDB readers read (`slate`, `serve`) come with it
+    shutil.copytree(template.removeprefix("duckdb:///") + ".published", f"{copy}.published")
+    return f"duckdb:///{copy}"
+
+
 @pytest.fixture
 def published_url(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A private copy of a warehouse where 2024-11-24 was run and published (default clock)."""
     template = published_template(engine, request)
     if engine == "duckdb":
-        copy = tmp_path / "published.duckdb"  # not the `warehouse_url` file
-        shutil.copyfile(template.removeprefix("duckdb:///"), copy)
-        # the published documents DuckDB readers read (`slate`, `serve`) come with it
-        shutil.copytree(template.removeprefix("duckdb:///") + ".published", f"{copy}.published")
-        yield f"duckdb:///{copy}"
+        yield _duckdb_copy(template, tmp_path)
         return
     url = fresh_postgres_database(template, template=template)
     try:
         yield url
     finally:
         drop_postgres_database(url)
+
+
+@pytest.fixture
+def published_duckdb_settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """`published_settings` for a test that runs on DuckDB alone."""
+    return make_settings(tmp_path, _duckdb_copy(published_template("duckdb", request), tmp_path))
 
 
 @pytest.fixture

@@ -162,11 +162,12 @@ def test_invalid_run_does_not_publish(settings: Settings, tmp_path: Path) -> Non
 
 
 def test_an_older_date_run_after_a_newer_one_is_not_left_behind_the_incremental_window(
-    duckdb_settings: Settings,
+    published_duckdb_settings: Settings,
 ) -> None:
     # 2024-09-22 has a second book (the open/close sheet) besides nflverse's close; its snapshots
-    # arrive after 2024-11-24 was built, far behind that build's high-water mark.
-    assert run_daily(duckdb_settings, run_date=SUNDAY).ok
+    # arrive after 2024-11-24 was built (from empty, in the shared published warehouse), far behind
+    # that build's high-water mark.
+    duckdb_settings = published_duckdb_settings
     assert run_daily(duckdb_settings, run_date=date(2024, 9, 22)).ok
     games = _slate(duckdb_settings, date(2024, 9, 22))["games"]
     assert len(games) == 13
