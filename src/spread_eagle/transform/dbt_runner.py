@@ -165,9 +165,9 @@ def run_dbt(
             "--log-level",
             "none",
             "--no-use-colors",
-            # No manifest.json or run_results.json: the results come back in process, and writing
-            # them cost about a second of every build. The partial parse file is still written.
-            "--no-write-json",
+            # dbt's JSON artifacts stay on (`--no-write-json` saves about a second a build, but
+            # then dbt writes next to nothing in the log folder, and a full log disk, which the
+            # fault matrix expects to fail the transform step loudly, would go unnoticed).
         ]
     # The league's constants are vars (the same for every run of it); the run's own values go in
     # the environment, which the project reads only when executing (macro `run_value`), so dbt's
