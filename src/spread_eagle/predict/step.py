@@ -61,8 +61,16 @@ def _game(row: dict[str, Any], season: int | None = None) -> GameInput:
 # Where each of GameRecord's market and score fields is read from: history rows carry the closing
 # lines and the score under the record's own names (`model_history`); a date's feat__game rows carry
 # the current lines, and never a score, whatever the row holds.
-_HISTORY_FIELDS = "spread_home total_line moneyline_home moneyline_away open_spread_home"
-_HISTORY_COLUMNS = {f: f for f in f"{_HISTORY_FIELDS} home_score away_score".split()}
+_HISTORY_FIELDS = (
+    "spread_home",
+    "total_line",
+    "moneyline_home",
+    "moneyline_away",
+    "open_spread_home",
+    "home_score",
+    "away_score",
+)
+_HISTORY_COLUMNS = {f: f for f in _HISTORY_FIELDS}
 _TODAY_COLUMNS = {
     "spread_home": "spread_home_current",
     "total_line": "total_current",
@@ -75,8 +83,16 @@ _TODAY_COLUMNS = {
     "spread_away_best": "spread_away_best",
     "spread_away_best_price": "spread_away_best_price",
 }
-_INT_FIELDS = {"moneyline_home", "moneyline_away", "home_score", "away_score"}
-_INT_FIELDS |= {"spread_home_best_price", "spread_away_best_price"}
+_INT_FIELDS = frozenset(
+    {
+        "moneyline_home",
+        "moneyline_away",
+        "home_score",
+        "away_score",
+        "spread_home_best_price",
+        "spread_away_best_price",
+    }
+)
 
 
 def _record(row: dict[str, Any], columns: dict[str, str]) -> GameRecord:
