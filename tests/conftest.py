@@ -8,6 +8,7 @@ FAILS: it never silently skips what it was told to test.
 from __future__ import annotations
 
 import fcntl
+import itertools
 import os
 import shutil
 import uuid
@@ -94,14 +95,28 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("engine", engines, indirect=False)
 
 
+# Test databases are named from a small pool of this process (the lowest number not in use), so
+# a worker's tests reuse a few names, and with them the dbt project it parsed (dbt's relation names
+# carry the database name: see transform/dbt_runner.py); the test run's id keeps two test runs on
+# one server (a developer's and CI's) apart.
+_RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:8]
+_PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "main")
+_IN_USE: set[str] = set()
+
+
 def fresh_postgres_database(server_url: str, template: str | None = None) -> str:
     """A new database on the server of `server_url`, empty or a copy of the database `template`
     (a URL on that server, which nobody may be connected to); returns its URL."""
-    name = f"se_test_{uuid.uuid4().hex[:12]}"
+    name = next(
+        name
+        for n in itertools.count()
+        if (name := f"se_test_{_RUN_ID}_{_PROCESS}_{n}") not in _IN_USE
+    )
     head, _, _ = server_url.rpartition("/")
     copy = f' template "{template.rpartition("/")[2]}"' if template else ""
     with psycopg.connect(f"{head}/postgres", autocommit=True) as admin:
         admin.execute(f'create database "{name}"{copy}')
+    _IN_USE.add(name)
     return f"{head}/{name}"
 
 
@@ -109,6 +124,7 @@ def drop_postgres_database(url: str) -> None:
     head, _, name = url.rpartition("/")
     with psycopg.connect(f"{head}/postgres", autocommit=True) as admin:
         admin.execute(f'drop database if exists "{name}" with (force)')
+    _IN_USE.discard(name)
 
 
 @pytest.fixture

@@ -48,6 +48,9 @@ def _crash(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, url: str, crash: str | BaseException
 ) -> str:
     class Runner:
+        def __init__(self, manifest: object = None) -> None:
+            pass
+
         def invoke(self, args: list[str]) -> _Crashed:
             return _Crashed(RuntimeError(crash) if isinstance(crash, str) else crash)
 

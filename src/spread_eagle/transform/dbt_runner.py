@@ -9,20 +9,26 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import logging
 import os
+import time
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spread_eagle.config import PACKAGE_DIR
 from spread_eagle.leagues import League
 from spread_eagle.run import signals
 from spread_eagle.warehouse import Warehouse
 from spread_eagle.warehouse.errors import disk_full, one_line, session_ended
+
+if TYPE_CHECKING:  # dbt is imported when first run: it costs a second or two
+    from dbt.contracts.graph.manifest import Manifest
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +123,61 @@ def _release_duckdb() -> None:
             DuckDBConnectionManager._ENV = None
 
 
+# dbt's parsed project, kept for the life of the process (at most a few): what a parse depends on
+# is the project's files, the target (its type and database name, which every relation name
+# carries) and the vars, never the run's values (the environment, read only when executing).
+# Parsing costs 3-4 s from nothing; a given manifest costs nothing (dbt's documented
+# `dbtRunner(manifest=...)`), so every build after the first of a process skips it, whichever
+# warehouse file of that name it builds.
+_PARSED: OrderedDict[tuple[str, ...], Manifest] = OrderedDict()
+_PARSED_KEEP = 8
+
+
+def _project_files() -> str:
+    """The project's files as dbt reads them: name, size and modification time of each."""
+    digest = hashlib.sha256()
+    for path in sorted(DBT_PROJECT_DIR.rglob("*")):
+        if path.is_file() and not {"target", "logs"} & set(path.relative_to(DBT_PROJECT_DIR).parts):
+            stat = path.stat()
+            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _parsed_project(full_args: list[str], env: dict[str, str]) -> Manifest | None:
+    """The parsed project for these arguments' vars and this target, parsing it if need be
+    (None when the parse fails: the command itself then runs, parses and reports why)."""
+    from dbt.cli.main import dbtRunner
+    from dbt.contracts.graph.manifest import Manifest
+
+    target = env.get("SPREAD_EAGLE_DBT_TARGET", "")
+    database = (  # dbt-duckdb names the database after the file
+        Path(env.get("SPREAD_EAGLE_DUCKDB_PATH", "")).stem
+        if target == "duckdb"
+        else env.get("SPREAD_EAGLE_PG_DATABASE", "")
+    )
+    options = full_args[full_args.index("--project-dir") :]
+    vars_ = options[options.index("--vars") + 1] if "--vars" in options else ""
+    profiles = options[options.index("--profiles-dir") + 1]
+    key = (_project_files(), profiles, target, database, vars_)
+    if key in _PARSED:
+        _PARSED.move_to_end(key)
+        return _PARSED[key]
+    started = time.perf_counter()
+    result = dbtRunner().invoke(["parse", *options])
+    if not result.success or not isinstance(result.result, Manifest):
+        return None
+    log.debug(
+        "parsed the dbt project for %s %s in %.1f s",
+        target,
+        database,
+        time.perf_counter() - started,
+    )
+    _PARSED[key] = result.result
+    while len(_PARSED) > _PARSED_KEEP:
+        _PARSED.popitem(last=False)
+    return result.result
+
+
 def run_dbt(
     warehouse: Warehouse,
     args: Sequence[str],
@@ -185,7 +246,8 @@ def run_dbt(
     serialize = warehouse.exclusive("dbt") if args[0] != "debug" else contextlib.nullcontext()
     with serialize, environment(env):
         try:
-            result = dbtRunner().invoke(full_args)
+            manifest = None if args[0] == "debug" else _parsed_project(full_args, env)
+            result = dbtRunner(manifest=manifest).invoke(full_args)
         finally:
             _release_duckdb()
     # dbtRunner returns a Ctrl-C (or our SIGTERM, a KeyboardInterrupt) as a result: re-raise it,
