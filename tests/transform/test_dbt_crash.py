@@ -93,3 +93,33 @@ def test_dbt_unable_to_write_its_artifacts_names_the_full_disk(
         " space, then re-run this command"
     )
     assert "run-daily --resume RUN_ID" in said
+
+
+def test_results_that_cannot_be_written_name_the_full_disk(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """dbt's run_results.json is written by run_dbt (dbt runs with --no-write-json)."""
+    target = tmp_path / "target"
+
+    class Results:
+        results = ()
+
+        def write(self, path: str) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device", path)
+
+    class Built:
+        success, result, exception = True, Results(), None
+
+    class Runner:
+        def __init__(self, manifest: object = None) -> None:
+            pass
+
+        def invoke(self, args: list[str]) -> Built:
+            return Built()
+
+    monkeypatch.setattr("dbt.cli.main.dbtRunner", Runner)
+    with pytest.raises(DbtError) as info:
+        run_dbt(_Warehouse("duckdb:///w.duckdb"), ["build"], work_dir=tmp_path)  # type: ignore[arg-type]
+    assert str(info.value).startswith(
+        f"dbt build crashed: the disk holding {target} is full (no space left on device)"
+    )

@@ -163,7 +163,8 @@ def _parsed_project(full_args: list[str], env: dict[str, str]) -> Manifest | Non
         _PARSED.move_to_end(key)
         return _PARSED[key]
     started = time.perf_counter()
-    result = dbtRunner().invoke(["parse", *options])
+    # the parse writes dbt's manifest.json (the builds do not: see run_dbt)
+    result = dbtRunner().invoke(["parse", *(o for o in options if o != "--no-write-json")])
     if not result.success or not isinstance(result.result, Manifest):
         return None
     log.debug(
@@ -226,9 +227,10 @@ def run_dbt(
             "--log-level",
             "none",
             "--no-use-colors",
-            # dbt's JSON artifacts stay on (`--no-write-json` saves about a second a build, but
-            # then dbt writes next to nothing in the log folder, and a full log disk, which the
-            # fault matrix expects to fail the transform step loudly, would go unnoticed).
+            # dbt would write manifest.json again after every build (half a second, the same
+            # project each time): the parse writes it (`_parsed_project`), and run_results.json
+            # is written below, where a full log disk fails the step loudly.
+            "--no-write-json",
         ]
     # The league's constants are vars (the same for every run of it); the run's own values go in
     # the environment, which the project reads only when executing (macro `run_value`), so dbt's
@@ -255,8 +257,15 @@ def run_dbt(
     if isinstance(result.exception, KeyboardInterrupt):
         raise result.exception
     signals.raise_if_interrupted()
-    if result.exception is not None:
-        crash = result.exception
+    crash = result.exception
+    written = getattr(result.result, "write", None)
+    if crash is None and written is not None:
+        try:  # dbt's own run_results.json, as dbt would have written it
+            (work_dir / "target").mkdir(parents=True, exist_ok=True)
+            written(str(work_dir / "target" / "run_results.json"))
+        except OSError as exc:
+            crash = exc
+    if crash is not None:
         # dbt's message is multi-line ("Database Error" first, the cause after): one line, and
         # a PostgreSQL session ended under dbt (terminated, a restart) said as such
         text = one_line(str(crash))
