@@ -35,14 +35,16 @@ SUNDAY = date(2024, 11, 24)
 pytestmark = pytest.mark.slow
 
 # A Python step that takes its time, so a signal or a terminated connection lands inside it (the
-# same CLI, in-process). A signal cuts the sleep short; a terminated connection is seen when it
-# ends, so it is long enough for the test to act while predict runs, and no longer.
+# same CLI, in-process): it waits, 12 s at most, until the test acts. A signal cuts the wait short;
+# terminated connections fail the step's next query, one every tenth of a second.
 SLOW_PREDICT = """
 import sys, time
 from spread_eagle.pipeline import steps
 original = steps.STEPS["predict"]
 def slow_predict(ctx):
-    time.sleep(12)
+    for _ in range(120):
+        time.sleep(0.1)
+        ctx.warehouse.scalar("select 1")
     return original(ctx)
 steps.STEPS["predict"] = slow_predict
 from spread_eagle.cli import app
