@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -62,21 +63,43 @@ def pytest_configure(config: pytest.Config) -> None:
 # The longest modules, longest first (seconds on both engines, measured with --durations). With
 # `--dist loadscope` each module goes whole to one worker, in collection order, to whichever worker
 # is free: the longest first leaves short ones to even out the end, where collected alphabetically
-# the runbook (270 s) and the web tests started last and one worker idled while the other ran them.
+# the runbook and the web tests started last and one worker idled while the other ran them.
 LONGEST_MODULES = (
-    "test_runbook.py",  # 270
-    "pipeline/test_daily_run.py",  # 250
-    "pipeline/test_operations.py",  # 220
-    "pipeline/test_integrity.py",  # 170
-    "pipeline/test_backfill_batch_walk.py",  # 150
-    "web/test_app.py",  # 110
-    "pipeline/test_two_leagues.py",  # 100
-    "test_corrections.py",  # 100
-    "transform/test_dbt_project.py",  # 90
-    "pipeline/test_backfill.py",  # 90
-    "transform/test_incremental.py",  # 80
-    "transform/test_leakage.py",  # 80
+    "pipeline/test_operations.py",  # 105
+    "web/test_app.py",  # 65 with the other web modules, its unit (SHARED_SCOPES)
+    "pipeline/test_daily_run.py",  # 61
+    "test_runbook.py",  # 57
+    "pipeline/test_integrity.py",  # 52
+    "pipeline/test_backfill_batch_walk.py",  # 40
+    "test_corrections.py",  # 32
+    "pipeline/test_two_leagues.py",  # 31
+    "transform/test_incremental.py",  # 31
+    "test_slate_history.py",  # 26
+    "transform/test_dbt_project.py",  # 24
+    "summarize/test_step.py",  # 22
+    "pipeline/test_backfill.py",  # 21
+    "transform/test_leakage.py",  # 20
+    "test_cli.py",  # 20
 )
+
+
+# Modules that share a session fixture too costly to build twice, run as one unit of `--dist
+# loadscope` (on one worker): the web tests' published warehouse (tests/web/conftest.py).
+SHARED_SCOPES = ("tests/web/",)
+
+
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: absent with -p no:xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadscope":
+        return None  # xdist's own
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedScopeScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            shared = next((s for s in SHARED_SCOPES if nodeid.startswith(s)), None)
+            return shared or super()._split_scope(nodeid)
+
+    return SharedScopeScheduling(config, log)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
