@@ -56,6 +56,7 @@ class _Dbt:
 
     calls: list[tuple[str, Manifest | None]]
     parse_fails: bool = False
+    parse_interrupted: bool = False
 
     def commands(self) -> list[str]:
         return [command for command, _ in self.calls]
@@ -73,6 +74,8 @@ def dbt(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> _Dbt:
 
         def invoke(self, args: list[str]) -> _Result:
             fake.calls.append((args[0], self.manifest))
+            if args[0] == "parse" and fake.parse_interrupted:  # dbtRunner returns a Ctrl-C
+                return _Result(success=False, exception=KeyboardInterrupt())
             if args[0] == "parse":
                 return _Result(
                     success=not fake.parse_fails, result=None if fake.parse_fails else Manifest()
@@ -134,3 +137,10 @@ def test_a_failed_parse_leaves_the_command_to_parse_and_report(dbt: _Dbt, tmp_pa
     _build(_duckdb(tmp_path / "warehouse.duckdb"), tmp_path)
     # nothing kept: each build parses (and would report the parse's error) itself
     assert dbt.calls == [("parse", None), ("build", None), ("parse", None), ("build", None)]
+
+
+def test_a_signal_during_the_parse_stops_before_the_build(dbt: _Dbt, tmp_path: Path) -> None:
+    dbt.parse_interrupted = True
+    with pytest.raises(KeyboardInterrupt):
+        _build(_duckdb(tmp_path / "warehouse.duckdb"), tmp_path)
+    assert dbt.commands() == ["parse"]

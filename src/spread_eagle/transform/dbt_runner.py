@@ -165,6 +165,9 @@ def _parsed_project(full_args: list[str], env: dict[str, str]) -> Manifest | Non
     started = time.perf_counter()
     # the parse writes dbt's manifest.json (the builds do not: see run_dbt)
     result = dbtRunner().invoke(["parse", *(o for o in options if o != "--no-write-json")])
+    if isinstance(result.exception, KeyboardInterrupt):
+        raise result.exception  # a signal during the parse stops the run there, not after a build
+    signals.raise_if_interrupted()
     if not result.success or not isinstance(result.result, Manifest):
         return None
     log.debug(
