@@ -144,3 +144,16 @@ def test_a_signal_during_the_parse_stops_before_the_build(dbt: _Dbt, tmp_path: P
     with pytest.raises(KeyboardInterrupt):
         _build(_duckdb(tmp_path / "warehouse.duckdb"), tmp_path)
     assert dbt.commands() == ["parse"]
+
+
+def test_what_dbt_writes_in_the_project_folder_is_not_the_project(
+    dbt: _Dbt, tmp_path: Path
+) -> None:
+    warehouse = _duckdb(tmp_path / "warehouse.duckdb")
+    _build(warehouse, tmp_path)
+    for written in ("target/run_results.json", "logs/dbt.log"):  # dbt run by hand in dbt/
+        path = dbt_runner.DBT_PROJECT_DIR / written
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("{}")
+    _build(warehouse, tmp_path)
+    assert dbt.commands() == ["parse", "build", "build"]

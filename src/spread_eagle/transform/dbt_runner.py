@@ -134,12 +134,16 @@ _PARSED_KEEP = 8
 
 
 def _project_files() -> str:
-    """The project's files as dbt reads them: name, size and modification time of each."""
+    """The project's files as dbt reads them: name, size and modification time of each (not
+    what dbt run by hand in the folder writes there: target/, logs/)."""
     digest = hashlib.sha256()
-    for path in sorted(DBT_PROJECT_DIR.rglob("*")):
-        if path.is_file() and not {"target", "logs"} & set(path.relative_to(DBT_PROJECT_DIR).parts):
-            stat = path.stat()
-            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    for folder, subfolders, files in os.walk(DBT_PROJECT_DIR):
+        if Path(folder) == DBT_PROJECT_DIR:
+            subfolders[:] = [d for d in subfolders if d not in ("target", "logs")]
+        subfolders.sort()
+        for name in sorted(files):
+            stat = os.stat(os.path.join(folder, name))
+            digest.update(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
