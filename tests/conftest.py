@@ -130,11 +130,8 @@ _IN_USE: set[str] = set()
 def fresh_postgres_database(server_url: str, template: str | None = None) -> str:
     """A new database on the server of `server_url`, empty or a copy of the database `template`
     (a URL on that server, which nobody may be connected to); returns its URL."""
-    name = next(
-        name
-        for n in itertools.count()
-        if (name := f"se_test_{_RUN_ID}_{_PROCESS}_{n}") not in _IN_USE
-    )
+    names = (f"se_test_{_RUN_ID}_{_PROCESS}_{n}" for n in itertools.count())
+    name = next(n for n in names if n not in _IN_USE)
     head, _, _ = server_url.rpartition("/")
     copy = f' template "{template.rpartition("/")[2]}"' if template else ""
     with psycopg.connect(f"{head}/postgres", autocommit=True) as admin:

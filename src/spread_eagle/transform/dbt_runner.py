@@ -147,39 +147,38 @@ def _project_files() -> str:
     return digest.hexdigest()
 
 
-def _parsed_project(full_args: list[str], env: dict[str, str]) -> Manifest | None:
-    """The parsed project for these arguments' vars and this target, parsing it if need be
-    (None when the parse fails: the command itself then runs, parses and reports why)."""
+def _interrupted(result: Any) -> None:
+    """dbtRunner returns a Ctrl-C (or our SIGTERM, a KeyboardInterrupt) as a result: re-raise it,
+    so the run is recorded as interrupted, not as dbt crashing with an empty message."""
+    if isinstance(result.exception, KeyboardInterrupt):
+        raise result.exception
+    signals.raise_if_interrupted()
+
+
+def _database_name(env: dict[str, str]) -> str:
+    """The database every relation name carries (dbt-duckdb names it after the file)."""
+    if env.get("SPREAD_EAGLE_DBT_TARGET") == "duckdb":
+        return Path(env.get("SPREAD_EAGLE_DUCKDB_PATH", "")).stem
+    return env.get("SPREAD_EAGLE_PG_DATABASE", "")
+
+
+def _parsed_project(options: list[str], key: tuple[str, ...]) -> Manifest | None:
+    """The project parsed with these options (everything after the command), kept under `key`
+    with the project's files; parsed if need be. None when the parse fails: the command itself
+    then runs, parses and reports why."""
     from dbt.cli.main import dbtRunner
     from dbt.contracts.graph.manifest import Manifest
 
-    target = env.get("SPREAD_EAGLE_DBT_TARGET", "")
-    database = (  # dbt-duckdb names the database after the file
-        Path(env.get("SPREAD_EAGLE_DUCKDB_PATH", "")).stem
-        if target == "duckdb"
-        else env.get("SPREAD_EAGLE_PG_DATABASE", "")
-    )
-    options = full_args[full_args.index("--project-dir") :]
-    vars_ = options[options.index("--vars") + 1] if "--vars" in options else ""
-    profiles = options[options.index("--profiles-dir") + 1]
-    key = (_project_files(), profiles, target, database, vars_)
+    key = (_project_files(), *key)
     if key in _PARSED:
         _PARSED.move_to_end(key)
         return _PARSED[key]
     started = time.perf_counter()
-    # the parse writes dbt's manifest.json (the builds do not: see run_dbt)
-    result = dbtRunner().invoke(["parse", *(o for o in options if o != "--no-write-json")])
-    if isinstance(result.exception, KeyboardInterrupt):
-        raise result.exception  # a signal during the parse stops the run there, not after a build
-    signals.raise_if_interrupted()
+    result = dbtRunner().invoke(["parse", *options])  # it writes manifest.json (builds do not)
+    _interrupted(result)  # a signal during the parse stops the run there, not after a build
     if not result.success or not isinstance(result.result, Manifest):
         return None
-    log.debug(
-        "parsed the dbt project for %s %s in %.1f s",
-        target,
-        database,
-        time.perf_counter() - started,
-    )
+    log.debug("parsed the dbt project for %s in %.1f s", key[1:3], time.perf_counter() - started)
     _PARSED[key] = result.result
     while len(_PARSED) > _PARSED_KEEP:
         _PARSED.popitem(last=False)
@@ -214,15 +213,10 @@ def run_dbt(
         "SPREAD_EAGLE_DBT_THREADS": str(threads),
         **warehouse.dbt_env(),
     }
-    full_args = [
-        *args,
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(profiles_dir or DBT_PROJECT_DIR),
-    ]
+    profiles = str(profiles_dir or DBT_PROJECT_DIR)
+    options = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", profiles]
     if args[0] != "debug":  # debug takes no target or log path
-        full_args += [
+        options += [
             "--target-path",
             str(work_dir / "target"),
             "--log-path",
@@ -234,10 +228,6 @@ def run_dbt(
             "--log-level",
             "none",
             "--no-use-colors",
-            # dbt would write manifest.json again after every build (half a second, the same
-            # project each time): the parse writes it (`_parsed_project`), and run_results.json
-            # is written below, where a full log disk fails the step loudly.
-            "--no-write-json",
         ]
     # The league's constants are vars (the same for every run of it); the run's own values go in
     # the environment, which the project reads only when executing (macro `run_value`), so dbt's
@@ -248,22 +238,27 @@ def run_dbt(
         values["as_of"] = dbt_clock(as_of)
     # every name set, empty when absent, so no value leaks in from the caller's environment
     env.update({f"SPREAD_EAGLE_DBT_{k.upper()}": str(v or "") for k, v in values.items()})
-    if parse_vars:
-        full_args += ["--vars", json.dumps(parse_vars, sort_keys=True)]
+    vars_json = json.dumps(parse_vars, sort_keys=True) if parse_vars else ""
+    if vars_json:
+        options += ["--vars", vars_json]
     # Concurrent runs of different dates (PostgreSQL) build the same relations: one dbt at a time
     # (`dbt debug`, which builds nothing, never waits for a running build).
     serialize = warehouse.exclusive("dbt") if args[0] != "debug" else contextlib.nullcontext()
     with serialize, environment(env):
         try:
-            manifest = None if args[0] == "debug" else _parsed_project(full_args, env)
-            result = dbtRunner(manifest=manifest).invoke(full_args)
+            if args[0] == "debug":
+                result = dbtRunner().invoke([*args, *options])
+            else:
+                target = env.get("SPREAD_EAGLE_DBT_TARGET", "")
+                key = (target, _database_name(env), profiles, vars_json)
+                manifest = _parsed_project(options, key)
+                # dbt would write manifest.json again after every build (half a second, the same
+                # project each time): the parse writes it, and run_results.json is written below,
+                # where a full log disk fails the step loudly.
+                result = dbtRunner(manifest=manifest).invoke([*args, *options, "--no-write-json"])
         finally:
             _release_duckdb()
-    # dbtRunner returns a Ctrl-C (or our SIGTERM, a KeyboardInterrupt) as a result: re-raise it,
-    # so the run is recorded as interrupted, not as dbt crashing with an empty message.
-    if isinstance(result.exception, KeyboardInterrupt):
-        raise result.exception
-    signals.raise_if_interrupted()
+    _interrupted(result)
     crash = result.exception
     written = getattr(result.result, "write", None)
     if crash is None and written is not None:
