@@ -236,3 +236,45 @@ def test_only_the_newest_parses_are_kept(
     _new_process()
     _build(_duckdb(tmp_path / "c.duckdb"), tmp_path, kept)  # the newest is still there
     assert dbt.commands()[-1:] == ["build"] and dbt.commands().count("parse") == 3
+
+
+def test_a_project_read_from_disk_compiles_as_the_parsed_one_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real dbt: the manifest a later process reads back (dbt's partial-parse format) compiles the
+    project's models to the same SQL as the one it was parsed into, with no parse of its own."""
+    from dbt.cli.main import dbtRunner
+
+    from spread_eagle.leagues import load_league
+    from spread_eagle.warehouse import connect
+
+    monkeypatch.setattr(dbt_runner, "_PARSED", OrderedDict())
+    kept, league = tmp_path / "parsed", load_league("nfl")
+    commands: list[str] = []
+    invoke = dbtRunner.invoke
+
+    def spy(self: Any, args: list[str], **kwargs: Any) -> Any:
+        commands.append(args[0])
+        return invoke(self, args, **kwargs)
+
+    monkeypatch.setattr(dbtRunner, "invoke", spy)
+    compiled = []
+    for process in ("first", "second"):
+        dbt_runner._PARSED.clear()
+        folder = tmp_path / process
+        folder.mkdir()
+        with connect(f"duckdb:///{folder / 'warehouse.duckdb'}", verify_schema=False) as wh:
+            outcome = run_dbt(
+                wh,
+                ["compile", "--select", "fct__game feat__game"],
+                league=league,
+                work_dir=folder,
+                parse_cache=kept,
+            )
+        assert outcome.success
+        compiled.append(
+            {p.name: p.read_text() for p in (folder / "target" / "compiled").rglob("*.sql")}
+        )
+    assert commands == ["parse", "compile", "compile"]
+    assert {"fct__game.sql", "feat__game.sql"} <= set(compiled[0])  # and their data tests
+    assert compiled[0] == compiled[1]
