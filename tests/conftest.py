@@ -174,14 +174,6 @@ def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
         drop_postgres_database(url)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _dbt_parse_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Every test, worker and command it starts reads dbt's parsed project from one folder of
-    the test run, so a warehouse name is parsed once per run (not once per process)."""
-    folder = _shared_dir(tmp_path_factory) / "dbt-parsed"
-    os.environ.setdefault("SPREAD_EAGLE_DBT_PARSE_CACHE_DIR", str(folder))
-
-
 @pytest.fixture(autouse=True)
 def _logs_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Commands a test runs log to a temporary folder, never into the checkout."""

@@ -132,11 +132,6 @@ class Settings(BaseSettings):
         description="The `backtest --out` folder whose metrics.json and report.html `serve` shows.",
     )
     dbt_threads: int = Field(2, ge=1, le=16)
-    dbt_parse_cache_dir: Path | None = Field(
-        None,
-        description="Where dbt's parsed project is kept for the next run, which then skips the "
-        "3-4 s parse (default: <log_dir>/dbt/parsed).",
-    )
     # A test-only fault hook (scripts/test_airflow.sh): never set in production. It is honoured only
     # by the scheduler's entry points (spread_eagle.pipeline.scheduled.run_step), where it fails the
     # named step as an ordinary step failure (recorded in the ledger) before the step does anything.
@@ -161,10 +156,6 @@ class Settings(BaseSettings):
                 f"(got a URL starting with {value.split(':', 1)[0]!r})"
             )
         return value
-
-    @property
-    def dbt_parse_cache(self) -> Path:
-        return self.dbt_parse_cache_dir or self.log_dir / "dbt" / "parsed"
 
     @property
     def model_list(self) -> list[str]:

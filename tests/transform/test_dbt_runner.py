@@ -1,6 +1,6 @@
-"""run_dbt keeps dbt's parsed project for the process, and in a folder for later processes: parsing
-costs seconds, and every build after the first reuses it, as long as nothing a parse depends on has
-changed (the project's files, dbt's version, the target and its database name, the vars)."""
+"""run_dbt keeps dbt's parsed project for the process: parsing costs seconds, and every build of a
+process after its first reuses it, as long as nothing a parse depends on has changed (the project's
+files, the target and its database name, the vars)."""
 
 from __future__ import annotations
 
@@ -91,20 +91,8 @@ def dbt(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> _Dbt:
     return fake
 
 
-def _build(
-    warehouse: _Warehouse, tmp_path: Path, parse_cache: Path | None = None, **extra_vars: Any
-) -> None:
-    run_dbt(
-        warehouse,  # type: ignore[arg-type]
-        ["build"],
-        work_dir=tmp_path,
-        extra_vars=extra_vars,
-        parse_cache=parse_cache,
-    )
-
-
-def _new_process() -> None:
-    dbt_runner._PARSED.clear()
+def _build(warehouse: _Warehouse, tmp_path: Path, **extra_vars: Any) -> None:
+    run_dbt(warehouse, ["build"], work_dir=tmp_path, extra_vars=extra_vars)  # type: ignore[arg-type]
 
 
 def test_a_process_parses_once_for_every_warehouse_file_of_one_name(
@@ -169,112 +157,3 @@ def test_what_dbt_writes_in_the_project_folder_is_not_the_project(
         path.write_text("{}")
     _build(warehouse, tmp_path)
     assert dbt.commands() == ["parse", "build", "build"]
-
-
-def test_a_later_process_reads_the_parse_an_earlier_one_kept(dbt: _Dbt, tmp_path: Path) -> None:
-    kept = tmp_path / "parsed"
-    _build(_duckdb(tmp_path / "a" / "warehouse.duckdb"), tmp_path, kept)
-    _new_process()
-    _build(_duckdb(tmp_path / "b" / "warehouse.duckdb"), tmp_path, kept)
-    assert dbt.commands() == ["parse", "build", "build"]
-    read = dbt.calls[2][1]
-    assert isinstance(read, Manifest) and read is not dbt.calls[1][1]
-    assert len(list(kept.glob("*.msgpack"))) == 1
-    _new_process()
-    _build(_duckdb(tmp_path / "b" / "other.duckdb"), tmp_path, kept)  # another name: its own parse
-    assert dbt.commands()[3:] == ["parse", "build"]
-    assert len(list(kept.glob("*.msgpack"))) == 2
-
-
-def test_a_kept_parse_that_cannot_be_read_is_parsed_again_and_replaced(
-    dbt: _Dbt, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    kept = tmp_path / "parsed"
-    warehouse = _duckdb(tmp_path / "warehouse.duckdb")
-    _build(warehouse, tmp_path, kept)
-    (file,) = kept.glob("*.msgpack")
-    file.write_bytes(b"\x93torn")
-    _new_process()
-    _build(warehouse, tmp_path, kept)
-    assert dbt.commands() == ["parse", "build", "parse", "build"]
-    assert "ignoring dbt's parsed project" in caplog.text
-    _new_process()
-    _build(warehouse, tmp_path, kept)  # the file was written again, whole
-    assert dbt.commands()[4:] == ["build"]
-
-
-def test_a_kept_parse_is_not_read_after_the_project_changed(dbt: _Dbt, tmp_path: Path) -> None:
-    kept = tmp_path / "parsed"
-    warehouse = _duckdb(tmp_path / "warehouse.duckdb")
-    _build(warehouse, tmp_path, kept)
-    model = dbt_runner.DBT_PROJECT_DIR / "models" / "facts" / "fct__game.sql"
-    model.write_text(model.read_text() + "\n-- edited\n")
-    _new_process()
-    _build(warehouse, tmp_path, kept)
-    assert dbt.commands() == ["parse", "build", "parse", "build"]
-
-
-def test_a_folder_that_cannot_be_written_only_costs_parses(
-    dbt: _Dbt, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    kept = tmp_path / "a-file"
-    kept.write_text("not a folder")
-    _build(_duckdb(tmp_path / "warehouse.duckdb"), tmp_path, kept)
-    assert dbt.commands() == ["parse", "build"]
-    assert "cannot keep dbt's parsed project" in caplog.text
-    assert not list(tmp_path.glob("a-file*.partial"))
-
-
-def test_only_the_newest_parses_are_kept(
-    dbt: _Dbt, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(dbt_runner, "_PARSED_FILES_KEEP", 2)
-    kept = tmp_path / "parsed"
-    for name in ("a", "b", "c"):
-        _build(_duckdb(tmp_path / f"{name}.duckdb"), tmp_path, kept)
-    assert len(list(kept.glob("*.msgpack"))) == 2
-    _new_process()
-    _build(_duckdb(tmp_path / "c.duckdb"), tmp_path, kept)  # the newest is still there
-    assert dbt.commands()[-1:] == ["build"] and dbt.commands().count("parse") == 3
-
-
-def test_a_project_read_from_disk_compiles_as_the_parsed_one_does(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Real dbt: the manifest a later process reads back (dbt's partial-parse format) compiles the
-    project's models to the same SQL as the one it was parsed into, with no parse of its own."""
-    from dbt.cli.main import dbtRunner
-
-    from spread_eagle.leagues import load_league
-    from spread_eagle.warehouse import connect
-
-    monkeypatch.setattr(dbt_runner, "_PARSED", OrderedDict())
-    kept, league = tmp_path / "parsed", load_league("nfl")
-    commands: list[str] = []
-    invoke = dbtRunner.invoke
-
-    def spy(self: Any, args: list[str], **kwargs: Any) -> Any:
-        commands.append(args[0])
-        return invoke(self, args, **kwargs)
-
-    monkeypatch.setattr(dbtRunner, "invoke", spy)
-    compiled = []
-    for process in ("first", "second"):
-        dbt_runner._PARSED.clear()
-        folder = tmp_path / process
-        folder.mkdir()
-        with connect(f"duckdb:///{folder / 'warehouse.duckdb'}", verify_schema=False) as wh:
-            outcome = run_dbt(
-                wh,
-                ["compile", "--select", "fct__game feat__game"],
-                league=league,
-                work_dir=folder,
-                parse_cache=kept,
-            )
-        assert outcome.success
-        compiled.append(
-            {p.name: p.read_text() for p in (folder / "target" / "compiled").rglob("*.sql")}
-        )
-    assert commands == ["parse", "compile", "compile"]
-    assert {"fct__game.sql", "feat__game.sql"} <= set(compiled[0])  # and their data tests
-    assert compiled[0] == compiled[1]

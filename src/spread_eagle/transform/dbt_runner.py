@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
-import importlib.metadata
 import json
 import logging
 import os
@@ -19,7 +18,6 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -125,18 +123,14 @@ def _release_duckdb() -> None:
             DuckDBConnectionManager._ENV = None
 
 
-# dbt's parsed project, kept for the life of the process (at most a few) and, given a folder, on
-# disk for the next process: what a parse depends on is the project's files, dbt and the adapter
-# (whose macros it holds), the target (its type and database name, which every relation name
+# dbt's parsed project, kept for the life of the process (at most a few): what a parse depends on
+# is the project's files, the target (its type and database name, which every relation name
 # carries) and the vars, never the run's values (the environment, read only when executing).
 # Parsing costs 3-4 s from nothing; a given manifest costs nothing (dbt's documented
-# `dbtRunner(manifest=...)`) and one read from disk about 0.1 s, so a build skips the parse
-# whenever a process, or an earlier one (yesterday's cron run), parsed the same project for a
-# warehouse of that name.
+# `dbtRunner(manifest=...)`), so every build after the first of a process skips it, whichever
+# warehouse file of that name it builds.
 _PARSED: OrderedDict[tuple[str, ...], Manifest] = OrderedDict()
 _PARSED_KEEP = 8
-# Parsed projects kept on disk (a file each, about 1.4 MB): the newest few.
-_PARSED_FILES_KEEP = 16
 
 
 def _project_files() -> str:
@@ -151,18 +145,6 @@ def _project_files() -> str:
             stat = os.stat(os.path.join(folder, name))
             digest.update(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
-
-
-@cache
-def _dbt_versions(target: str) -> str:
-    """dbt's and the target adapter's versions: a manifest holds the adapter's macros."""
-    found = []
-    for package in ("dbt-core", "dbt-adapters", f"dbt-{target}"):
-        try:
-            found.append(f"{package}=={importlib.metadata.version(package)}")
-        except importlib.metadata.PackageNotFoundError:
-            found.append(f"{package}: none")
-    return ",".join(found)
 
 
 def _interrupted(result: Any) -> None:
@@ -180,97 +162,27 @@ def _database_name(env: dict[str, str]) -> str:
     return env.get("SPREAD_EAGLE_PG_DATABASE", "")
 
 
-def _parsed_file(folder: Path, key: tuple[str, ...]) -> Path:
-    return folder / f"{hashlib.sha256(json.dumps(key).encode()).hexdigest()[:32]}.msgpack"
-
-
-def _read_parsed(path: Path) -> Manifest | None:
-    """A manifest an earlier process kept (dbt's own partial-parse format), or None when there is
-    none or it cannot be read (torn, another dbt's): then the project is parsed again."""
-    from dbt.contracts.graph.manifest import Manifest
-    from dbt.parser.manifest import extended_mashumuro_decoder
-
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        log.warning("cannot read dbt's parsed project %s (%s): parsing instead", path, exc)
-        return None
-    try:
-        manifest = Manifest.from_msgpack(data, decoder=extended_mashumuro_decoder)
-        # what dbt rebuilds after reading its own partial-parse file
-        manifest.build_parent_and_child_maps()
-        manifest.build_group_map()
-        manifest.build_flat_graph()
-    except Exception as exc:  # any file that cannot be read as a manifest means: parse
-        log.warning(
-            "ignoring dbt's parsed project %s (%s): parsing instead", path, one_line(str(exc))
-        )
-        return None
-    with contextlib.suppress(OSError):
-        os.utime(path)  # recently used: kept by _keep_parsed
-    return manifest
-
-
-def _modified(path: Path) -> int:
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:  # removed meanwhile by another process
-        return 0
-
-
-def _keep_parsed(path: Path, manifest: Manifest) -> None:
-    """Write the manifest for later processes (atomically: a reader never sees half a file), and
-    keep the newest few. Never fails the run: a folder that cannot be written only costs parses."""
-    from dbt.parser.manifest import extended_mashumaro_encoder
-
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(manifest.to_msgpack(extended_mashumaro_encoder))
-        os.replace(partial, path)
-        others = [p for p in path.parent.glob("*.msgpack") if p != path]
-        others.sort(key=_modified, reverse=True)
-        for old in others[_PARSED_FILES_KEEP - 1 :]:
-            old.unlink(missing_ok=True)
-    except OSError as exc:
-        log.warning("cannot keep dbt's parsed project in %s: %s", path.parent, exc)
-        with contextlib.suppress(OSError):
-            partial.unlink(missing_ok=True)
-
-
-def _parsed_project(
-    options: list[str], key: tuple[str, ...], folder: Path | None
-) -> Manifest | None:
+def _parsed_project(options: list[str], key: tuple[str, ...]) -> Manifest | None:
     """The project parsed with these options (everything after the command), kept under `key`
-    with the project's files and dbt's version, in this process and in `folder`; read or parsed
-    if need be. None when the parse fails: the command itself then runs, parses and reports why."""
+    with the project's files; parsed if need be. None when the parse fails: the command itself
+    then runs, parses and reports why."""
     from dbt.cli.main import dbtRunner
     from dbt.contracts.graph.manifest import Manifest
 
-    key = (_project_files(), _dbt_versions(key[0]), *key)
+    key = (_project_files(), *key)
     if key in _PARSED:
         _PARSED.move_to_end(key)
         return _PARSED[key]
-    path = _parsed_file(folder, key) if folder is not None else None
-    manifest = _read_parsed(path) if path is not None else None
-    if manifest is None:
-        started = time.perf_counter()
-        result = dbtRunner().invoke(["parse", *options])  # it writes manifest.json (builds do not)
-        _interrupted(result)  # a signal during the parse stops the run there, not after a build
-        if not result.success or not isinstance(result.result, Manifest):
-            return None
-        manifest = result.result
-        log.debug(
-            "parsed the dbt project for %s in %.1f s", key[2:4], time.perf_counter() - started
-        )
-        if path is not None:
-            _keep_parsed(path, manifest)
-    _PARSED[key] = manifest
+    started = time.perf_counter()
+    result = dbtRunner().invoke(["parse", *options])  # it writes manifest.json (builds do not)
+    _interrupted(result)  # a signal during the parse stops the run there, not after a build
+    if not result.success or not isinstance(result.result, Manifest):
+        return None
+    log.debug("parsed the dbt project for %s in %.1f s", key[1:3], time.perf_counter() - started)
+    _PARSED[key] = result.result
     while len(_PARSED) > _PARSED_KEEP:
         _PARSED.popitem(last=False)
-    return manifest
+    return result.result
 
 
 def run_dbt(
@@ -283,13 +195,11 @@ def run_dbt(
     threads: int = 2,
     extra_vars: dict[str, Any] | None = None,
     profiles_dir: Path | None = None,
-    parse_cache: Path | None = None,
 ) -> DbtOutcome:
     """Invoke one dbt command against `warehouse`; returns per-node results (raises on a crash).
 
     `extra_vars` override the project's vars (e.g. `incremental_lookback_days`) on top of the
-    league's; `profiles_dir` another profiles.yml (doctor's read-only copy); `parse_cache` a
-    folder where the parsed project is kept for later processes."""
+    league's; `profiles_dir` another profiles.yml (doctor's read-only copy)."""
     from dbt.cli.main import dbtRunner
 
     if not (DBT_PROJECT_DIR / "dbt_project.yml").is_file():
@@ -341,7 +251,7 @@ def run_dbt(
             else:
                 target = env.get("SPREAD_EAGLE_DBT_TARGET", "")
                 key = (target, _database_name(env), profiles, vars_json)
-                manifest = _parsed_project(options, key, parse_cache)
+                manifest = _parsed_project(options, key)
                 # dbt would write manifest.json again after every build (half a second, the same
                 # project each time): the parse writes it, and run_results.json is written below,
                 # where a full log disk fails the step loudly.
