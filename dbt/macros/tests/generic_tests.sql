@@ -39,9 +39,8 @@
 {% endtest %}
 
 {#- A relation has no unexpected nulls: each of `required_columns` is never null, and each column of
-    `nullable_when` is null only where its condition holds (no earlier game, no line). One query for
-    all of a relation's columns: a `not_null` test per column is a dbt node each, and on the daily
-    build those nodes (about 17 ms of dbt's own work apiece) cost more than the SQL. -#}
+    `nullable_when` is null only where its condition holds (no earlier game, no line). The project's
+    one null test, one per relation instead of a `not_null` per column (docs/dbt.md, "Data tests"). -#}
 {% test no_unexpected_nulls(model, required_columns=[], nullable_when={}) %}
     {%- set conditions = [] -%}
     {%- for column in required_columns -%}
