@@ -11,6 +11,7 @@ export DO_NOT_TRACK=1
 echo "== ruff check";  "$bin/ruff" check src tests bench dags
 echo "== ruff format"; "$bin/ruff" format --check src tests bench dags
 echo "== mypy";        "$bin/mypy"
+echo "== layers";      "$bin/lint-imports" --no-cache  # pyproject.toml [tool.importlinter]
 # Two workers: the suite is mostly whole pipeline runs (dbt, DuckDB, PostgreSQL), CPU-bound on
 # either side of the socket; modules stay on one worker so their shared warehouses are built once.
 # Modules are handed out in collection order, which conftest.py sorts longest first (xdist's own
