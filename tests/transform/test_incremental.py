@@ -74,7 +74,13 @@ def test_transform_step_records_every_dbt_node_in_the_ledger(
     assert outcome.dbt_status == "success" and outcome.counts["success"] >= 13
     by_id = {r["unique_id"]: r for r in recorded}
     assert by_id["model.spread_eagle.feat__game"]["status"] == "success"
+    assert len(recorded) == outcome.counts["dbt_nodes"]
     tests = [r for r in recorded if r["resource_type"] == "test"]
-    assert len(tests) > 40 and all(r["status"] == "pass" for r in tests)
+    assert len(tests) > 30 and all(r["status"] == "pass" for r in tests)
+    # every staging, fact and feature relation built is held to its row rules (one test each)
+    built = [r["unique_id"].split(".")[2] for r in recorded if r["resource_type"] == "model"]
+    held = {r["unique_id"].split(".")[2] for r in tests}
+    layered = [m for m in built if m.startswith(("stg__", "fct__", "feat__"))]
+    assert len(layered) >= 14 and {f"{m}_rows_hold" for m in layered} <= held
     assert any("every_game_has_a_market_snapshot" in r["unique_id"] for r in tests)
     assert not any(r["resource_type"] == "unit_test" for r in recorded)  # those run in CI

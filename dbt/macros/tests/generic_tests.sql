@@ -1,23 +1,5 @@
 {#- Our own generic tests (dbt_utils is out of reach). Each returns the offending rows. -#}
 
-{#- A column may be null only where `allowed_when` holds (e.g. no prior games to average). -#}
-{% test null_only_when(model, column_name, allowed_when) %}
-    select * from {{ model }}
-    where {{ column_name }} is null and not ({{ allowed_when }})
-{% endtest %}
-
-{#- Numbers within sane bounds (spreads, totals). -#}
-{% test between(model, column_name, min_value, max_value) %}
-    select * from {{ model }}
-    where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
-{% endtest %}
-
-{#- Two columns never equal (home team vs away team). -#}
-{% test columns_differ(model, column_name, other_column) %}
-    select * from {{ model }}
-    where {{ column_name }} = {{ other_column }}
-{% endtest %}
-
 {#- A combination of columns is unique (the grain of a fact). -#}
 {% test unique_combination(model, columns) %}
     select {{ columns | join(', ') }}, count(*) as n
@@ -38,17 +20,43 @@
       )
 {% endtest %}
 
-{#- A relation has no unexpected nulls: each of `required_columns` is never null, and each column of
-    `nullable_when` is null only where its condition holds (no earlier game, no line). The project's
-    one null test, one per relation instead of a `not_null` per column (docs/dbt.md, "Data tests"). -#}
-{% test no_unexpected_nulls(model, required_columns=[], nullable_when={}) %}
-    {%- set conditions = [] -%}
+{#- Every row of a relation holds its row rules, checked in one query: the columns that are never
+    null (`required_columns`); those that may be null only where a condition holds (`nullable_when`:
+    column -> condition, e.g. no earlier game, no line); the values a code may take
+    (`accepted_values`: column -> values); and any other predicate each row must satisfy (`rules`:
+    name -> SQL, e.g. a bound, two columns that differ). As in dbt's own `accepted_values` and in
+    `between` tests, a rule on a null value passes; a null where none is allowed is what
+    `required_columns` catches. A failing row carries the names of the rules it breaks
+    (`broken_rules`). The project's one row-level test, one per relation instead of one per column
+    and rule (docs/dbt.md, "Data tests"). -#}
+{% test every_row_holds(model, required_columns=[], nullable_when={}, accepted_values={}, rules={}) %}
+    {%- set checks = [] -%}
     {%- for column in required_columns -%}
-        {%- do conditions.append(column ~ ' is null') -%}
+        {%- do checks.append((column ~ ' is null', column ~ ' is null')) -%}
     {%- endfor -%}
     {%- for column, allowed in nullable_when.items() -%}
-        {%- do conditions.append('(' ~ column ~ ' is null and not (' ~ allowed ~ '))') -%}
+        {%- do checks.append(('(' ~ column ~ ' is null and not (' ~ allowed ~ '))', column ~ ' is null')) -%}
     {%- endfor -%}
-    select * from {{ model }}
-    where {{ conditions | join('\n       or ') if conditions else '1 = 0' }}
+    {%- for column, values in accepted_values.items() -%}
+        {%- set quoted = [] -%}
+        {%- for value in values -%}
+            {%- do quoted.append("'" ~ (value | string | replace("'", "''")) ~ "'") -%}
+        {%- endfor -%}
+        {%- do checks.append((column ~ ' not in (' ~ quoted | join(', ') ~ ')', column ~ ' not accepted')) -%}
+    {%- endfor -%}
+    {%- for name, predicate in rules.items() -%}
+        {%- do checks.append(('not (' ~ predicate ~ ')', name)) -%}
+    {%- endfor -%}
+    {%- if not checks -%}
+        {{ exceptions.raise_compiler_error("every_row_holds on " ~ model ~ " has no rule") }}
+    {%- endif -%}
+    select
+        concat_ws(', '
+            {%- for broken, name in checks %},
+            case when {{ broken }} then '{{ name | replace("'", "''") }}' end
+            {%- endfor %}
+        ) as broken_rules,
+        checked.*
+    from {{ model }} as checked
+    where {% for broken, name in checks %}({{ broken }}){{ '\n       or ' if not loop.last }}{% endfor %}
 {% endtest %}
