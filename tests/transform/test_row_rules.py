@@ -1,6 +1,6 @@
 """The project's row-level data test, `every_row_holds` (dbt/macros/tests/generic_tests.sql), on
 every engine: each kind of rule fails the rows that break it and no other (a null passes a rule,
-as in dbt's own tests), and a failing row names the rules it breaks."""
+as in dbt's own tests), a failing row names the rules it breaks, and so does the failure's message."""
 
 from __future__ import annotations
 
@@ -35,7 +35,10 @@ def test_every_row_holds_fails_each_broken_rule_and_names_it(
     statuses = {n.unique_id.split(".")[2]: (n.status, n.message) for n in outcome.nodes}
     assert statuses["rules_probe"][0] == "success"
     status, message = statuses["rules_probe_rows_hold"]
-    assert status == "fail" and "Got 6 results" in (message or "")
+    # the failure says which rules its rows break (what the ledger and the step's error carry)
+    assert status == "fail" and (message or "").startswith("Got 6 results")
+    assert "1 row(s) break amount is null; 1 row(s) break game_type not accepted" in (message or "")
+    assert (message or "").endswith("; +1 more combinations")
 
     compiled = next((work / "target" / "compiled").rglob("rules_probe_rows_hold.sql"))
     with connect(warehouse_url) as wh:

@@ -282,6 +282,10 @@ def run_dbt(
     for item in getattr(result.result, "results", None) or []:
         node = item.node
         response = item.adapter_response or {}
+        message = str(item.message) if item.message else None
+        if str(item.status) == "fail" and "broken_rules" in (node.compiled_code or ""):
+            broken = _broken_rules(warehouse, node.compiled_code)
+            message = f"{message}: {broken}" if broken else message
         nodes.append(
             NodeResult(
                 unique_id=node.unique_id,
@@ -289,10 +293,26 @@ def run_dbt(
                 status=str(item.status),
                 rows_affected=response.get("rows_affected") if isinstance(response, dict) else None,
                 execution_seconds=round(float(item.execution_time or 0.0), 3),
-                message=(str(item.message) if item.message else None),
+                message=message,
             )
         )
     return DbtOutcome(success=bool(result.success), nodes=nodes)
+
+
+def _broken_rules(warehouse: Warehouse, test_sql: str) -> str | None:
+    """Which rules the rows failing an `every_row_holds` test break, and how many rows each (the
+    test's own SQL names them): what a failure message and the ledger say instead of a bare count.
+    None when that query itself fails: the test's failure is reported all the same."""
+    try:
+        rows = warehouse.query(
+            f"select broken_rules, count(*) as n from ({test_sql}) as failing"
+            " group by broken_rules order by n desc, broken_rules"
+        )
+    except Exception as exc:  # a diagnosis only: never a second failure over the first
+        log.warning("could not list the rules a failing test's rows break: %s", one_line(str(exc)))
+        return None
+    listed = "; ".join(f"{r['n']} row(s) break {r['broken_rules']}" for r in rows[:5])
+    return listed + (f"; +{len(rows) - 5} more combinations" if len(rows) > 5 else "")
 
 
 def record_results(warehouse: Warehouse, run_id: str, step: str, outcome: DbtOutcome) -> None:
