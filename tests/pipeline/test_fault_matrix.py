@@ -292,9 +292,11 @@ def _release(w: World) -> None:
 def _terminate_all(url: str, where: str = "true") -> int:
     import psycopg
 
+    # with a timeout, pg_terminate_backend waits until each backend has exited (and released its
+    # locks); alone it only signals them
     with psycopg.connect(url, autocommit=True) as admin:
         row = admin.execute(
-            "select count(pg_terminate_backend(pid)) from pg_stat_activity"
+            "select count(pg_terminate_backend(pid, 10000)) from pg_stat_activity"
             f" where datname = current_database() and pid <> pg_backend_pid() and ({where})"
         ).fetchone()
     return int(row[0]) if row else 0

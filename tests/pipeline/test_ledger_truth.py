@@ -80,7 +80,9 @@ def test_a_failure_whose_connection_broke_is_recorded_through_a_fresh_one(
 
             with psycopg.connect(wh.url, autocommit=True) as admin:
                 admin.execute(
-                    "select pg_terminate_backend(%s)", [wh.scalar("select pg_backend_pid()")]
+                    # waits until the backend has exited, so the next statement surely fails
+                    "select pg_terminate_backend(%s, 10000)",
+                    [wh.scalar("select pg_backend_pid()")],
                 )
         wh.scalar("select 1")  # the step's own statement fails on the broken connection
         return StepOutcome()

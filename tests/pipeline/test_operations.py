@@ -238,9 +238,11 @@ def _require_postgres(url: str) -> None:
 def _terminate(url: str, where: str, params: tuple[Any, ...] = ()) -> int:
     import psycopg
 
+    # with a timeout, pg_terminate_backend waits until each backend has exited (and released its
+    # locks); alone it only signals them, and a test's next step could still find a lock held
     with psycopg.connect(url, autocommit=True) as admin:
         row = admin.execute(
-            "select count(pg_terminate_backend(pid)) from pg_stat_activity"
+            "select count(pg_terminate_backend(pid, 10000)) from pg_stat_activity"
             f" where datname = current_database() and pid <> pg_backend_pid() and ({where})",
             params,
         ).fetchone()
