@@ -196,6 +196,20 @@ def raw_counts(url: str) -> dict[str, int]:
         return {t: int(wh.scalar(f"select count(*) from raw.{t}")) for t in tables}
 
 
+def terminate_backends(url: str, where: str = "true", params: tuple[Any, ...] = ()) -> int:
+    """Terminate the other sessions on `url`'s database for which `where` holds (SQL over
+    pg_stat_activity); returns how many. With a timeout, pg_terminate_backend waits until each
+    backend has exited and released its locks; alone it only signals them, and a test's next step
+    could still find a lock held."""
+    with psycopg.connect(url, autocommit=True) as admin:
+        row = admin.execute(
+            "select count(pg_terminate_backend(pid, 10000)) from pg_stat_activity"
+            f" where datname = current_database() and pid <> pg_backend_pid() and ({where})",
+            params,
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Settings:
     return Settings(
         _env_file=None, database_url=database_url, log_dir=tmp_path / "logs", **overrides

@@ -64,6 +64,7 @@ from tests.conftest import (
     make_settings,
     published_template,
     raw_counts,
+    terminate_backends,
 )
 
 SUNDAY = date(2024, 11, 24)
@@ -289,19 +290,6 @@ def _release(w: World) -> None:
     (w.pause_dir / "go").write_text("", encoding="utf-8")
 
 
-def _terminate_all(url: str, where: str = "true") -> int:
-    import psycopg
-
-    # with a timeout, pg_terminate_backend waits until each backend has exited (and released its
-    # locks); alone it only signals them
-    with psycopg.connect(url, autocommit=True) as admin:
-        row = admin.execute(
-            "select count(pg_terminate_backend(pid, 10000)) from pg_stat_activity"
-            f" where datname = current_database() and pid <> pg_backend_pid() and ({where})"
-        ).fetchone()
-    return int(row[0]) if row else 0
-
-
 def _wait_for_dbt_connection(url: str, proc: subprocess.Popen[str], timeout: float = 120) -> None:
     """Until dbt (inside transform) has a connection of its own open on the database."""
     import psycopg
@@ -390,9 +378,9 @@ def _inject(w: World, proc: subprocess.Popen[str]) -> None:
         if w.case.step == "transform":  # inside dbt: its connection too
             _release(w)
             _wait_for_dbt_connection(w.url, proc)
-            assert _terminate_all(w.url) >= 2  # dbt's and the lock's (the run's waits closed)
+            assert terminate_backends(w.url) >= 2  # dbt's and the lock's (the run's waits closed)
         else:
-            assert _terminate_all(w.url) >= 2  # the run's and its lock's
+            assert terminate_backends(w.url) >= 2  # the run's and its lock's
             _release(w)
     elif fault in ("disk_full", "log_disk_full"):
         w.fill()

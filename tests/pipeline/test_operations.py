@@ -28,7 +28,7 @@ from spread_eagle.ingest.raw_store import StoreResult, store_payloads
 from spread_eagle.pipeline.runner import run_daily
 from spread_eagle.run import ledger
 from spread_eagle.warehouse import connect
-from tests.conftest import make_settings, raw_counts
+from tests.conftest import make_settings, raw_counts, terminate_backends
 
 SUNDAY = date(2024, 11, 24)
 
@@ -235,20 +235,6 @@ def _require_postgres(url: str) -> None:
         pytest.skip("PostgreSQL only")
 
 
-def _terminate(url: str, where: str, params: tuple[Any, ...] = ()) -> int:
-    import psycopg
-
-    # with a timeout, pg_terminate_backend waits until each backend has exited (and released its
-    # locks); alone it only signals them, and a test's next step could still find a lock held
-    with psycopg.connect(url, autocommit=True) as admin:
-        row = admin.execute(
-            "select count(pg_terminate_backend(pid, 10000)) from pg_stat_activity"
-            f" where datname = current_database() and pid <> pg_backend_pid() and ({where})",
-            params,
-        ).fetchone()
-    return int(row[0]) if row else 0
-
-
 def test_a_lost_run_lock_fails_the_run_before_it_publishes(
     published_url: str, tmp_path: Path
 ) -> None:
@@ -261,7 +247,7 @@ def test_a_lost_run_lock_fails_the_run_before_it_publishes(
     proc = _spawn(published_url, tmp_path / "first", "run-daily", "--date", SUNDAY.isoformat())
     _wait_for_step(tmp_path / "first", "transform", proc)
     assert (
-        _terminate(
+        terminate_backends(
             published_url,
             "pid in (select pid from pg_locks where locktype = 'advisory'"
             " and classid = %s::bigint::oid and objid = %s::bigint::oid and objsubid = 1)",
@@ -295,7 +281,7 @@ def test_terminating_every_connection_of_a_run_fails_it_cleanly(
     )
     _wait_for_step(tmp_path, "predict", proc)
     time.sleep(0.5)
-    assert _terminate(published_url, "true") >= 2  # the run's connection and its lock's
+    assert terminate_backends(published_url, "true") >= 2  # the run's connection and its lock's
     code, out, err = _finish(proc)
 
     assert code == 1, (out, err)

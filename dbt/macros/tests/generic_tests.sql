@@ -50,13 +50,16 @@
     {%- if not checks -%}
         {{ exceptions.raise_compiler_error("every_row_holds on " ~ model ~ " has no rule") }}
     {%- endif -%}
-    select
-        concat_ws(', '
-            {%- for broken, name in checks %},
-            case when {{ broken }} then '{{ name | replace("'", "''") }}' end
-            {%- endfor %}
-        ) as broken_rules,
-        checked.*
-    from {{ model }} as checked
-    where {% for broken, name in checks %}({{ broken }}){{ '\n       or ' if not loop.last }}{% endfor %}
+    {#- a rule whose check is null (a null value) adds no name: concat_ws skips nulls, '' if all -#}
+    select * from (
+        select
+            concat_ws(', '
+                {%- for broken, name in checks %},
+                case when {{ broken }} then '{{ name | replace("'", "''") }}' end
+                {%- endfor %}
+            ) as broken_rules,
+            checked.*
+        from {{ model }} as checked
+    ) as judged
+    where broken_rules <> ''
 {% endtest %}
