@@ -69,40 +69,63 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("web_engine", engines, scope="session")
 
 
-@pytest.fixture(scope="session")
-def published(
-    web_engine: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Iterator[Settings]:
+def _build_published(
+    web_engine: str, tmp_path_factory: pytest.TempPathFactory, config: pytest.Config
+) -> Settings:
     tmp = tmp_path_factory.mktemp(f"web_{web_engine}")
     postgres = web_engine != "duckdb"
     if postgres:
-        base = _pg_base(request.config)
+        base = _pg_base(config)
         assert base is not None
         url = fresh_postgres_database(base)
     else:
         url = f"duckdb:///{tmp / 'warehouse.duckdb'}"
-    settings = make_settings(tmp, url, backtest_dir=tmp / "no_backtest")
-    try:
-        # In its own process, as cron runs it beside the server: in-process, dbt-duckdb would
-        # keep the DuckDB file open and hide whether the server itself ever opens it.
-        done = subprocess.run(
-            [sys.executable, "-c", PIPELINE, url, str(tmp / "logs"), str(SUNDAY), str(MONDAY)],
-            # the whole bundled history (not the tests' cut of it), so the models have the
-            # record that earns plays, and the cards show them
-            env={k: v for k, v in os.environ.items() if k not in HISTORY_FILES},
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        if postgres:  # a pristine copy no one connects to, for tests that write
-            PRISTINE[url] = fresh_postgres_database(url, template=url)
-        yield settings
-    finally:
-        if postgres:
+    # In its own process, as cron runs it beside the server: in-process, dbt-duckdb would
+    # keep the DuckDB file open and hide whether the server itself ever opens it.
+    done = subprocess.run(
+        [sys.executable, "-c", PIPELINE, url, str(tmp / "logs"), str(SUNDAY), str(MONDAY)],
+        # the whole bundled history (not the tests' cut of it), so the models have the
+        # record that earns plays, and the cards show them
+        env={k: v for k, v in os.environ.items() if k not in HISTORY_FILES},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if done.returncode != 0 and postgres:
+        drop_postgres_database(url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    if postgres:  # a pristine copy no one connects to, for tests that write
+        PRISTINE[url] = fresh_postgres_database(url, template=url)
+    return make_settings(tmp, url, backtest_dir=tmp / "no_backtest")
+
+
+@pytest.fixture(scope="session")
+def _published_by_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Settings]]:
+    """Each engine's warehouse, built on first use and kept to the end of the session: pytest
+    tears a parametrized session fixture down whenever the next test wants another engine (the
+    DuckDB-only browser tests after test_app's PostgreSQL ones), and it would build it again."""
+    built: dict[str, Settings] = {}
+    yield built
+    for settings in built.values():
+        url = settings.database_url
+        if url.startswith("postgresql"):
             for db in (url, PRISTINE.pop(url, None)):
                 if db:
                     drop_postgres_database(db)
+
+
+@pytest.fixture(scope="session")
+def published(
+    web_engine: str,
+    _published_by_engine: dict[str, Settings],
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> Settings:
+    if web_engine not in _published_by_engine:
+        _published_by_engine[web_engine] = _build_published(
+            web_engine, tmp_path_factory, request.config
+        )
+    return _published_by_engine[web_engine]
 
 
 @pytest.fixture(scope="session")
