@@ -273,7 +273,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         drop_postgres_database(marker.read_text())
 
 
-def _duckdb_copy(template: str, folder: Path) -> str:
+def duckdb_copy(template: str, folder: Path) -> str:
     copy = folder / "published.duckdb"  # not the `warehouse_url` file
     shutil.copyfile(template.removeprefix("duckdb:///"), copy)
     # the published documents DuckDB readers read (`slate`, `serve`) come with it
@@ -286,7 +286,7 @@ def published_url(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -
     """A private copy of a warehouse where 2024-11-24 was run and published (default clock)."""
     template = published_template(engine, request)
     if engine == "duckdb":
-        yield _duckdb_copy(template, tmp_path)
+        yield duckdb_copy(template, tmp_path)
         return
     url = fresh_postgres_database(template, template=template)
     try:
@@ -298,7 +298,7 @@ def published_url(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -
 @pytest.fixture
 def published_duckdb_settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     """`published_settings` for a test that runs on DuckDB alone."""
-    return make_settings(tmp_path, _duckdb_copy(published_template("duckdb", request), tmp_path))
+    return make_settings(tmp_path, duckdb_copy(published_template("duckdb", request), tmp_path))
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The summarize step on a warehouse built by a real daily run (DuckDB, two seasons)."""
+"""The summarize step on a warehouse built by a real daily run (DuckDB)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,8 @@ from spread_eagle.run import RunContext
 from spread_eagle.summarize.context import PAYLOAD_VERSION
 from spread_eagle.summarize.grounding import check_grounding
 from spread_eagle.summarize.step import SummarizeError, summarize, summarize_batch
-from spread_eagle.warehouse import connect
-from tests.conftest import make_settings
-from tests.ingest.conftest import season_games_file
+from spread_eagle.warehouse import connect, duckdb_path
+from tests.conftest import duckdb_copy, make_settings, published_template
 from tests.summarize.conftest import INVENTED, FakeLLM
 
 pytestmark = pytest.mark.slow
@@ -31,17 +30,16 @@ KEY = "sk-test-secret-0123456789"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """A DuckDB file after an offline daily run of SUNDAY, and that run's id."""
+def built(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> tuple[Path, str]:
+    """A DuckDB file after an offline daily run of SUNDAY (the tests' shared published warehouse),
+    and that run's id."""
     root = tmp_path_factory.mktemp("built")
-    settings = make_settings(
-        root,
-        f"duckdb:///{root / 'warehouse.duckdb'}",
-        games_file=season_games_file(root, 2023, 2024),
-    )
-    report = run_daily(settings, run_date=SUNDAY)
-    assert report.ok, report.error
-    return root / "warehouse.duckdb", report.run_id
+    url = duckdb_copy(published_template("duckdb", request), root)
+    with connect(url, read_only=True) as wh:
+        run_id = wh.scalar("select run_id from publish.slate where run_date = ?", (SUNDAY,))
+    return duckdb_path(url), str(run_id)
 
 
 def _ctx(
@@ -183,14 +181,10 @@ def test_a_tldr_that_never_passes_fails_the_step_and_stores_nothing(
 
 
 def test_run_daily_with_openai_then_anthropic_publishes_grounded_tldrs(
-    tmp_path: Path, fake_llm: FakeLLM
+    published_duckdb_settings: Settings, tmp_path: Path, fake_llm: FakeLLM
 ) -> None:
-    settings = make_settings(
-        tmp_path,
-        f"duckdb:///{tmp_path / 'warehouse.duckdb'}",
-        games_file=season_games_file(tmp_path, 2023, 2024),
-        **_openai(fake_llm),
-    )
+    # SUNDAY published already (offline TL;DRs); this run writes every TL;DR through OpenAI's SDK
+    settings = make_settings(tmp_path, published_duckdb_settings.database_url, **_openai(fake_llm))
     fake_llm.fault("500", "invented")
     report = run_daily(settings, run_date=SUNDAY)
     assert report.ok, report.error
