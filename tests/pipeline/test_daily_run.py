@@ -132,9 +132,8 @@ def test_failed_step_keeps_previous_slate_and_from_step_completes(
     assert _slate(settings)["run_id"] == resumed.run_id
 
 
-def test_date_without_games_publishes_an_empty_slate(
-    settings: Settings, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_date_without_games_publishes_an_empty_slate(published_settings: Settings) -> None:
+    settings = published_settings
     tuesday = date(2024, 11, 26)
     report = run_daily(settings, run_date=tuesday)
     assert report.ok, report.error
