@@ -1,10 +1,11 @@
 """run_dbt keeps dbt's parsed project for the process: parsing costs seconds, and every build of a
 process after its first reuses it, as long as nothing a parse depends on has changed (the project's
-files, the target and its database name, the vars)."""
+files, the target, the vars); a project parsed for another database is pointed at this one."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -50,6 +51,32 @@ def _postgres(database: str) -> _Warehouse:
     return _Warehouse(SPREAD_EAGLE_DBT_TARGET="postgres", SPREAD_EAGLE_PG_DATABASE=database)
 
 
+class _Node(dict[str, Any]):
+    """A parsed node or source as far as `_retarget` reads and writes it."""
+
+    def __getattr__(self, name: str) -> Any:
+        return self[name]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value
+
+    def to_dict(self, omit_none: bool = False) -> dict[str, Any]:
+        return dict(self)
+
+
+def _parsed_for(database: str, own: str | None = None) -> Manifest:
+    """A manifest as a parse for `database` gives it: a model and a source in it (the model in
+    database `own` instead, as if the project set one)."""
+    manifest = Manifest()
+    manifest.nodes["model.p.m"] = _Node(  # type: ignore[assignment]
+        database=own or database, relation_name=f'"{own or database}"."facts"."m"'
+    )
+    manifest.sources["source.p.raw.t"] = _Node(  # type: ignore[assignment]
+        database=database, relation_name=f'"{database}"."raw"."t"'
+    )
+    return manifest
+
+
 @dataclass
 class _Dbt:
     """What the fake dbt was asked: (command, manifest given) of every invocation."""
@@ -57,6 +84,7 @@ class _Dbt:
     calls: list[tuple[str, Manifest | None]]
     parse_fails: bool = False
     parse_interrupted: bool = False
+    own_database: str | None = None  # the model's database in what a parse returns
 
     def commands(self) -> list[str]:
         return [command for command, _ in self.calls]
@@ -77,8 +105,10 @@ def dbt(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> _Dbt:
             if args[0] == "parse" and fake.parse_interrupted:  # dbtRunner returns a Ctrl-C
                 return _Result(success=False, exception=KeyboardInterrupt())
             if args[0] == "parse":
+                database = dbt_runner._database_name(dict(os.environ))
+                parsed = _parsed_for(database, fake.own_database)
                 return _Result(
-                    success=not fake.parse_fails, result=None if fake.parse_fails else Manifest()
+                    success=not fake.parse_fails, result=None if fake.parse_fails else parsed
                 )
             return _Result(success=True)
 
@@ -95,24 +125,48 @@ def _build(warehouse: _Warehouse, tmp_path: Path, **extra_vars: Any) -> None:
     run_dbt(warehouse, ["build"], work_dir=tmp_path, extra_vars=extra_vars)  # type: ignore[arg-type]
 
 
-def test_a_process_parses_once_for_every_warehouse_file_of_one_name(
-    dbt: _Dbt, tmp_path: Path
-) -> None:
+def test_a_process_parses_once_for_every_warehouse(dbt: _Dbt, tmp_path: Path) -> None:
     _build(_duckdb(tmp_path / "a" / "warehouse.duckdb"), tmp_path)
     _build(_duckdb(tmp_path / "b" / "warehouse.duckdb"), tmp_path)
-    assert dbt.commands() == ["parse", "build", "build"]
+    _build(_duckdb(tmp_path / "other.duckdb"), tmp_path)
+    assert dbt.commands() == ["parse", "build", "build", "build"]
     parsed = dbt.calls[1][1]
-    assert parsed is not None and dbt.calls[2][1] is parsed
+    assert parsed is not None and dbt.calls[2][1] is parsed and dbt.calls[3][1] is parsed
 
 
-def test_another_database_name_target_or_vars_parses_again(dbt: _Dbt, tmp_path: Path) -> None:
+def test_a_kept_project_is_pointed_at_the_database_it_builds(dbt: _Dbt, tmp_path: Path) -> None:
     _build(_duckdb(tmp_path / "warehouse.duckdb"), tmp_path)
-    _build(_duckdb(tmp_path / "other.duckdb"), tmp_path)  # relation names carry the database
+    _build(_duckdb(tmp_path / "other.duckdb"), tmp_path)
+    kept = dbt.calls[-1][1]
+    assert kept is not None
+    assert kept.nodes["model.p.m"].database == "other"
+    assert kept.nodes["model.p.m"].relation_name == '"other"."facts"."m"'
+    assert kept.sources["source.p.raw.t"].relation_name == '"other"."raw"."t"'
+    assert kept.flat_graph["nodes"]["model.p.m"]["database"] == "other"  # what `graph` shows
+    _build(_duckdb(tmp_path / "warehouse.duckdb"), tmp_path)  # and back
+    assert kept.sources["source.p.raw.t"].relation_name == '"warehouse"."raw"."t"'
+    assert dbt.commands().count("parse") == 1
+
+
+def test_a_project_naming_a_database_of_its_own_is_parsed_for_each(
+    dbt: _Dbt, tmp_path: Path
+) -> None:
+    dbt.own_database = "elsewhere"  # not a name _retarget can move: it parses instead
+    _build(_duckdb(tmp_path / "warehouse.duckdb"), tmp_path)
+    _build(_duckdb(tmp_path / "other.duckdb"), tmp_path)
+    assert dbt.commands() == ["parse", "build", "parse", "build"]
+    first, second = dbt.calls[1][1], dbt.calls[3][1]
+    assert first is not None and second is not None and first is not second
+    assert first.sources["source.p.raw.t"].database == "warehouse"  # left as it was parsed
+
+
+def test_another_target_or_vars_parses_again(dbt: _Dbt, tmp_path: Path) -> None:
+    _build(_duckdb(tmp_path / "warehouse.duckdb"), tmp_path)
     _build(_postgres("warehouse"), tmp_path)
     _build(_duckdb(tmp_path / "warehouse.duckdb"), tmp_path, form_games=3)
     builds = [manifest for command, manifest in dbt.calls if command == "build"]
-    assert dbt.commands().count("parse") == 4
-    assert len({id(manifest) for manifest in builds}) == 4
+    assert dbt.commands().count("parse") == 3
+    assert len({id(manifest) for manifest in builds}) == 3
 
 
 def test_the_run_values_are_not_part_of_the_parse(dbt: _Dbt, tmp_path: Path) -> None:
@@ -157,3 +211,36 @@ def test_what_dbt_writes_in_the_project_folder_is_not_the_project(
         path.write_text("{}")
     _build(warehouse, tmp_path)
     assert dbt.commands() == ["parse", "build", "build"]
+
+
+def test_a_retargeted_project_is_what_a_parse_for_that_database_gives(tmp_path: Path) -> None:
+    """Against dbt itself: the project parsed for one DuckDB file and pointed at another equals
+    the project parsed for the other, node by node and source by source."""
+    from dbt.cli.main import dbtRunner
+
+    def parse(name: str) -> Manifest:
+        options = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+        options += ["--target-path", str(tmp_path / name), "--log-path", str(tmp_path / name)]
+        env = {"SPREAD_EAGLE_DBT_TARGET": "duckdb", "SPREAD_EAGLE_DUCKDB_PATH": f"{name}.duckdb"}
+        with dbt_runner.environment({"DO_NOT_TRACK": "1", **env}):
+            result = dbtRunner().invoke(["parse", *options, "--quiet", "--log-level", "none"])
+        assert result.success and isinstance(result.result, Manifest), result.exception
+        return result.result
+
+    def parsed(manifest: Manifest) -> dict[str, Any]:
+        items = {**manifest.nodes, **manifest.sources}
+        return {
+            key: {k: v for k, v in item.to_dict().items() if k != "created_at"}
+            for key, item in items.items()
+        }
+
+    alpha, beta = parse("alpha"), parse("beta")
+    assert parsed(alpha) != parsed(beta)
+    assert dbt_runner._retarget(alpha, "alpha", "beta")
+    assert parsed(alpha) == parsed(beta)
+    assert alpha.nodes["model.spread_eagle.fct__game"].relation_name == '"beta"."facts"."fct__game"'
+    assert {k: v.keys() for k, v in alpha.flat_graph.items()} == {
+        k: v.keys() for k, v in beta.flat_graph.items()
+    }
+    graph = alpha.flat_graph["sources"]["source.spread_eagle.raw.payload_sighting"]
+    assert graph["database"] == "beta"

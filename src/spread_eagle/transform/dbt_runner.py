@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -124,13 +125,16 @@ def _release_duckdb() -> None:
 
 
 # dbt's parsed project, kept for the life of the process (at most a few): what a parse depends on
-# is the project's files, the target (its type and database name, which every relation name
-# carries) and the vars, never the run's values (the environment, read only when executing).
-# Parsing costs 3-4 s from nothing; a given manifest costs nothing (dbt's documented
-# `dbtRunner(manifest=...)`), so every build after the first of a process skips it, whichever
-# warehouse file of that name it builds.
-_PARSED: OrderedDict[tuple[str, ...], Manifest] = OrderedDict()
+# is the project's files, the target (its type, and the database name every relation name carries)
+# and the vars, never the run's values (the environment, read only when executing). Parsing costs
+# 3-4 s from nothing; a given manifest costs nothing (dbt's documented `dbtRunner(manifest=...)`),
+# so every build after the first of a process skips it, whichever warehouse it builds: a project
+# parsed for another database is pointed at this one (`_retarget`), as a parse for it would be.
+_PARSED: OrderedDict[tuple[str, ...], tuple[Manifest, str]] = OrderedDict()
 _PARSED_KEEP = 8
+# One dbt command at a time in a process: dbt keeps its flags and adapters in globals, and a kept
+# manifest is pointed at the database of the command that uses it.
+_IN_PROCESS = threading.Lock()
 
 
 def _project_files() -> str:
@@ -162,24 +166,50 @@ def _database_name(env: dict[str, str]) -> str:
     return env.get("SPREAD_EAGLE_PG_DATABASE", "")
 
 
-def _parsed_project(options: list[str], key: tuple[str, ...]) -> Manifest | None:
-    """The project parsed with these options (everything after the command), kept under `key`
-    with the project's files; parsed if need be. None when the parse fails: the command itself
-    then runs, parses and reports why."""
+def _retarget(manifest: Manifest, old: str, new: str) -> bool:
+    """Point a project parsed for database `old` at `new`, as a parse for `new` gives it: the
+    database is in a node's or source's `database` and at the head of its `relation_name`, and
+    nowhere else (the project sets no database of its own). False, and nothing changed, when
+    something else is found: the project is then parsed for `new`."""
+    if old == new:
+        return True
+    head, new_head = f'"{old}".', f'"{new}".'
+    items = [*manifest.nodes.values(), *manifest.sources.values()]
+    for item in items:
+        relation = getattr(item, "relation_name", None)
+        if getattr(item, "database", None) != old or (relation and not relation.startswith(head)):
+            return False
+    for item in items:
+        item.database = new
+        relation = getattr(item, "relation_name", None)
+        if relation:
+            item.relation_name = new_head + relation[len(head) :]
+    manifest.build_flat_graph()  # the `graph` Jinja sees: copied from the nodes at parse time
+    return True
+
+
+def _parsed_project(options: list[str], key: tuple[str, ...], database: str) -> Manifest | None:
+    """The project parsed with these options (everything after the command) for `database`, kept
+    under `key` with the project's files; parsed if need be. None when the parse fails: the
+    command itself then runs, parses and reports why."""
     from dbt.cli.main import dbtRunner
     from dbt.contracts.graph.manifest import Manifest
 
     key = (_project_files(), *key)
     if key in _PARSED:
         _PARSED.move_to_end(key)
-        return _PARSED[key]
+        manifest, parsed_for = _PARSED[key]
+        if _retarget(manifest, parsed_for, database):
+            _PARSED[key] = (manifest, database)
+            return manifest
     started = time.perf_counter()
     result = dbtRunner().invoke(["parse", *options])  # it writes manifest.json (builds do not)
     _interrupted(result)  # a signal during the parse stops the run there, not after a build
     if not result.success or not isinstance(result.result, Manifest):
         return None
-    log.debug("parsed the dbt project for %s in %.1f s", key[1:3], time.perf_counter() - started)
-    _PARSED[key] = result.result
+    took = time.perf_counter() - started
+    log.debug("parsed the dbt project for %s database %s in %.1f s", key[1], database, took)
+    _PARSED[key] = (result.result, database)
     while len(_PARSED) > _PARSED_KEEP:
         _PARSED.popitem(last=False)
     return result.result
@@ -244,14 +274,13 @@ def run_dbt(
     # Concurrent runs of different dates (PostgreSQL) build the same relations: one dbt at a time
     # (`dbt debug`, which builds nothing, never waits for a running build).
     serialize = warehouse.exclusive("dbt") if args[0] != "debug" else contextlib.nullcontext()
-    with serialize, environment(env):
+    with _IN_PROCESS, serialize, environment(env):
         try:
             if args[0] == "debug":
                 result = dbtRunner().invoke([*args, *options])
             else:
-                target = env.get("SPREAD_EAGLE_DBT_TARGET", "")
-                key = (target, _database_name(env), profiles, vars_json)
-                manifest = _parsed_project(options, key)
+                key = (env.get("SPREAD_EAGLE_DBT_TARGET", ""), profiles, vars_json)
+                manifest = _parsed_project(options, key, _database_name(env))
                 # dbt would write manifest.json again after every build (half a second, the same
                 # project each time): the parse writes it, and run_results.json is written below,
                 # where a full log disk fails the step loudly.
