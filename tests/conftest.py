@@ -118,10 +118,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("engine", engines, indirect=False)
 
 
-# Test databases are named from a small pool of this process (the lowest number not in use), so
-# a worker's tests reuse a few names, and with them the dbt project it parsed (dbt's relation names
-# carry the database name: see transform/dbt_runner.py); the test run's id keeps two test runs on
-# one server (a developer's and CI's) apart.
+# Test databases are named from a small pool of this process (the lowest number not in use): a
+# worker's tests reuse a few names; the test run's id keeps two test runs on one server (a
+# developer's and CI's) apart.
 _RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:8]
 _PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "main")
 _IN_USE: set[str] = set()
