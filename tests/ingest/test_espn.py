@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from spread_eagle.leagues import load_league
 from spread_eagle.pipeline.runner import run_ingest
 from spread_eagle.transform.dbt_runner import run_dbt
 from spread_eagle.warehouse import connect
@@ -42,8 +43,11 @@ def test_finals_become_results_in_progress_and_scheduled_do_not(
         assert (
             wh.scalar("select count(*) from raw.payload where source = 'espn'") == 1
         )  # one scoreboard, stored once
-        outcome = run_dbt(
-            wh, ["build", "--select", "+int__game__conformed"], work_dir=tmp_path / "dbt"
+        outcome = run_dbt(  # the league's vars, as a run passes them (and its parse is kept)
+            wh,
+            ["build", "--select", "+int__game__conformed"],
+            league=load_league("nfl"),
+            work_dir=tmp_path / "dbt",
         )
         assert outcome.success, [n.message for n in outcome.failures()]
     with connect(settings.database_url) as wh:
