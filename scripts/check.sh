@@ -14,8 +14,8 @@ echo "== mypy";        "$bin/mypy"
 echo "== layers";      "$bin/lint-imports" --no-cache  # pyproject.toml [tool.importlinter]
 # Three workers on 2 cores: the suite is mostly whole pipeline runs (dbt, DuckDB, PostgreSQL), and a
 # third worker fills the cores while the others wait on PostgreSQL, subprocesses and file locks
-# (measured on 2 cores: 372.6 s against 527.7 s for two workers); modules stay on one worker so
-# their shared warehouses are built once.
+# (README, "Tests", has the timings); modules stay on one worker so their shared warehouses are
+# built once.
 # Modules are handed out in collection order, which conftest.py sorts longest first (xdist's own
 # reorder, by number of tests, left the longest modules, with few tests each, for last).
 echo "== pytest";      "$bin/python" -m pytest tests -n "${SPREAD_EAGLE_TEST_WORKERS:-3}" --dist loadscope \
