@@ -5,23 +5,24 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from typing import Any
 
 from spread_eagle.leagues import League
-from spread_eagle.predict.engine import Engine
+from spread_eagle.predict.engine import Engine, Forecast, GameRecord
 
 
-def walk(league: League, records: list[Any]) -> dict[str, Any]:
+def walk(league: League, records: list[GameRecord]) -> dict[str, Forecast]:
     return {f.record.game.game_id: f for f in Engine(league).walk(records)}
 
 
-def assert_ratings_never_read_a_line(league: League, games: list[Any], total_shift: float) -> None:
-    base = walk(league, [g.record() for g in games])
+def assert_ratings_never_read_a_line(
+    league: League, games: list[GameRecord], total_shift: float
+) -> None:
+    base = walk(league, games)
     moved = walk(
         league,
         [
             replace(
-                g.record(),
+                g,
                 spread_home=(g.spread_home or 0) + 7,
                 total_line=(g.total_line or 0) + total_shift,
                 moneyline_home=150,
@@ -37,17 +38,15 @@ def assert_ratings_never_read_a_line(league: League, games: list[Any], total_shi
 
 
 def assert_no_later_result_leaks(
-    league: League, games: list[Any], model: str, day: date, score: tuple[int, int]
+    league: League, games: list[GameRecord], model: str, day: date, score: tuple[int, int]
 ) -> None:
     """Every game from `day` on gets the score `score` (home, away): predictions up to `day`
     stay as they were, and some later one changes (the test would catch a leak)."""
-    base = walk(league, [g.record() for g in games])
+    base = walk(league, games)
     changed = walk(
         league,
         [
-            replace(g.record(), home_score=score[0], away_score=score[1])
-            if g.game_date >= day
-            else g.record()
+            replace(g, home_score=score[0], away_score=score[1]) if g.game.game_date >= day else g
             for g in games
         ],
     )

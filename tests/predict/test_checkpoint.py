@@ -25,7 +25,7 @@ LATER = date(2023, 9, 10)
 @pytest.fixture(scope="module")
 def records() -> list[GameRecord]:
     games = load_games(BUNDLED_GAMES_FILE, NFL)
-    return [g.record() for g in games if 2021 <= g.season <= 2023 and g.is_final]
+    return [g for g in games if 2021 <= g.game.season <= 2023 and g.is_final]
 
 
 @pytest.fixture

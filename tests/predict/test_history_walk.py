@@ -30,7 +30,7 @@ LISTED = "00-listed-never-started"  # a starter named before kickoff who did not
 @pytest.fixture(scope="module")
 def records() -> list[GameRecord]:
     games = load_games(BUNDLED_GAMES_FILE, NFL)
-    return [g.record() for g in games if 2021 <= g.season <= 2023 and g.is_final]
+    return [g for g in games if 2021 <= g.game.season <= 2023 and g.is_final]
 
 
 def _today(records: list[GameRecord], day: date) -> list[GameRecord]:

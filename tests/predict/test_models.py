@@ -23,7 +23,7 @@ NFL = load_league("nfl")
 
 @pytest.fixture(scope="module")
 def games():  # type: ignore[no-untyped-def]
-    return [g for g in load_games(BUNDLED_GAMES_FILE, NFL) if 2021 <= g.season <= 2022]
+    return [g for g in load_games(BUNDLED_GAMES_FILE, NFL) if 2021 <= g.game.season <= 2022]
 
 
 def test_vig_removal_known_answers() -> None:
@@ -96,5 +96,5 @@ def test_ratings_never_read_a_line(games) -> None:  # type: ignore[no-untyped-de
 
 @pytest.mark.parametrize("model", ["ratings", "market_blend"])
 def test_no_result_after_a_date_reaches_its_predictions(games, model: str) -> None:  # type: ignore[no-untyped-def]
-    day = sorted({g.game_date for g in games if g.season == 2022})[8]
+    day = sorted({g.game.game_date for g in games if g.game.season == 2022})[8]
     assert_no_later_result_leaks(NFL, games, model, day, score=(60, 0))

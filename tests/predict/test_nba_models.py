@@ -26,7 +26,7 @@ def games():  # type: ignore[no-untyped-def]
     return [
         g
         for g in load_games(DATA_DIR / "nba_games_2008_2024.csv", NBA)
-        if g.game_date >= date(2022, 2, 1) and g.season <= 2023
+        if g.game.game_date >= date(2022, 2, 1) and g.game.season <= 2023
     ]
 
 
@@ -51,8 +51,8 @@ def test_the_margin_distribution_has_no_key_numbers_and_no_ties() -> None:
 def test_ratings_have_no_quarterback_terms(games) -> None:  # type: ignore[no-untyped-def]
     state = RatingsState(NBA.models["ratings"], NBA.models["distribution"])
     for g in games[:200]:
-        state.forecast(g.game_input())
-        state.update(g.game_input(), g.home_score or 0, g.away_score or 0)
+        state.forecast(g.game)
+        state.update(g.game, g.home_score or 0, g.away_score or 0)
     assert not state.has_qb and set(state.qb) == {""} and state.qb[""] == 0.0
     assert not state.last_qb
 
@@ -63,5 +63,5 @@ def test_ratings_never_read_a_line(games) -> None:  # type: ignore[no-untyped-de
 
 @pytest.mark.parametrize("model", ["ratings", "market_blend"])
 def test_no_result_after_a_date_reaches_its_predictions(games, model: str) -> None:  # type: ignore[no-untyped-def]
-    day = sorted({g.game_date for g in games})[30]  # in 2022, before the blend's 2023 refit
+    day = sorted({g.game.game_date for g in games})[30]  # in 2022, before the blend's 2023 refit
     assert_no_later_result_leaks(NBA, games, model, day, score=(160, 80))

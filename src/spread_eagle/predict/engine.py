@@ -65,6 +65,18 @@ class GameRecord:
         return self.home_score is not None and self.away_score is not None
 
     @property
+    def margin(self) -> int:
+        """Home points minus away points, of a final game."""
+        assert self.home_score is not None and self.away_score is not None
+        return self.home_score - self.away_score
+
+    @property
+    def points(self) -> int:
+        """Both teams' points, of a final game."""
+        assert self.home_score is not None and self.away_score is not None
+        return self.home_score + self.away_score
+
+    @property
     def p_vigfree_home(self) -> float | None:
         if self.moneyline_home is None or self.moneyline_away is None:
             return None

@@ -21,8 +21,8 @@ from spread_eagle.config import Settings
 from spread_eagle.leagues import load_league
 from spread_eagle.predict.backtest.history import (
     BacktestError,
-    HistoricalGame,
     load_games,
+    with_opener,
     with_result,
 )
 from spread_eagle.predict.backtest.metrics import (
@@ -32,14 +32,13 @@ from spread_eagle.predict.backtest.metrics import (
     season_rows,
 )
 from spread_eagle.predict.backtest.report import render_report
-from spread_eagle.predict.backtest.walk_forward import Forecast, ProgressCallback, walk_forward
-from spread_eagle.predict.engine import MODEL_NAMES
+from spread_eagle.predict.backtest.walk_forward import walk_forward
+from spread_eagle.predict.engine import MODEL_NAMES, Forecast, GameRecord, ProgressCallback
 from spread_eagle.predict.registry import model_versions
 
 __all__ = [
     "BacktestError",
     "Forecast",
-    "HistoricalGame",
     "ProgressCallback",
     "calibration",
     "evaluate",
@@ -50,6 +49,7 @@ __all__ = [
     "run_backtest",
     "season_rows",
     "walk_forward",
+    "with_opener",
     "with_result",
 ]
 
@@ -59,7 +59,7 @@ def evaluate(
     start_season: int,
     end_season: int,
     progress: ProgressCallback | None = None,
-    games: Sequence[HistoricalGame] | None = None,
+    games: Sequence[GameRecord] | None = None,
 ) -> tuple[dict[str, Any], list[Forecast]]:
     """metrics.json's document and the forecasts behind it (games default to the replay file).
 
@@ -70,7 +70,7 @@ def evaluate(
     league = load_league(settings.league, settings.leagues_dir)
     if games is None:
         games = load_games(settings.games_file_for(league), league, settings.lines_file_for(league))
-    evaluated = [g for g in games if start_season <= g.season <= end_season and g.is_final]
+    evaluated = [g for g in games if start_season <= g.game.season <= end_season and g.is_final]
     if not evaluated:
         raise BacktestError(
             f"no finished games in seasons {start_season}-{end_season} of "

@@ -1,4 +1,5 @@
-"""The history a backtest walks: every game of an nflverse-format games file, sign conventions ours.
+"""The history a backtest walks: every game of a games file as the engine's `GameRecord`, with the
+closing lines as the market's number and the opener beside them, sign conventions ours.
 
 The games come from the league's replay games file (`settings.games_file_for(league)`, in the
 league's format) read through the same parser the daily run uses (the format's parser: unusable
@@ -12,7 +13,7 @@ from the warehouse, so a fresh checkout can run it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -29,75 +30,12 @@ class BacktestError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
-class HistoricalGame:
-    """One game of the history, sign conventions already ours (`spread_home` as a book prints it)."""
-
-    game_id: str
-    season: int
-    game_type: str
-    game_date: date
-    home_team_id: str
-    away_team_id: str
-    is_neutral_site: bool
-    home_score: int | None
-    away_score: int | None
-    spread_home: float | None
-    total_line: float | None
-    moneyline_home: int | None
-    moneyline_away: int | None
-    open_spread_home: float | None = None
-    home_rest_days: int | None = None
-    away_rest_days: int | None = None
-    home_qb_id: str | None = None
-    away_qb_id: str | None = None
-
-    @property
-    def is_final(self) -> bool:
-        return self.home_score is not None and self.away_score is not None
-
-    @property
-    def margin(self) -> int:
-        assert self.home_score is not None and self.away_score is not None
-        return self.home_score - self.away_score
-
-    @property
-    def points(self) -> int:
-        assert self.home_score is not None and self.away_score is not None
-        return self.home_score + self.away_score
-
-    @property
-    def opening_spread(self) -> float | None:
-        """The opening spread, or the closing one where the source has no opener."""
-        return self.spread_home if self.open_spread_home is None else self.open_spread_home
-
-    def game_input(self) -> GameInput:
-        """What the ratings model may see: teams, venue, rest, starting QBs (no line, no score)."""
-        return GameInput(
-            game_id=self.game_id,
-            season=self.season,
-            game_date=self.game_date,
-            home_team_id=self.home_team_id,
-            away_team_id=self.away_team_id,
-            is_neutral_site=self.is_neutral_site,
-            home_rest_days=self.home_rest_days,
-            away_rest_days=self.away_rest_days,
-            home_qb_id=self.home_qb_id,
-            away_qb_id=self.away_qb_id,
-        )
-
-    def record(self) -> GameRecord:
-        """The engine's view: the closing lines as the market's number, the opener beside them."""
-        return GameRecord(
-            game=self.game_input(),
-            spread_home=self.spread_home,
-            total_line=self.total_line,
-            moneyline_home=self.moneyline_home,
-            moneyline_away=self.moneyline_away,
-            open_spread_home=self.opening_spread,
-            home_score=self.home_score,
-            away_score=self.away_score,
-        )
+def with_opener(game: GameRecord) -> GameRecord:
+    """The record the backtest walks: where the sheet has no opener, the close stands in for it, so
+    every lined game has an open bet to grade (its closing-line value is then 0)."""
+    if game.open_spread_home is not None:
+        return game
+    return replace(game, open_spread_home=game.spread_home)
 
 
 def _number(value: str | None) -> float | None:
@@ -115,7 +53,7 @@ def _integer(value: str | None) -> int | None:
 
 def load_games(
     games_file: Path, league: League, lines_file: Path | None = None
-) -> list[HistoricalGame]:
+) -> list[GameRecord]:
     """Every usable game of a games CSV in the league's format, oldest first (kickoff date, then game_id), with
     its opening spread from the open/close sheet `lines_file` where that has one."""
     if not games_file.is_file():
@@ -137,36 +75,38 @@ def load_games(
     games = []
     for row in rows:
         game_id = str(row["game_id"])
+        game = GameInput(
+            game_id=game_id,
+            season=int(str(row["season"])),
+            game_date=date.fromisoformat(str(row["gameday"])),
+            home_team_id=league.team_id(row["home_team"]) or str(row["home_team"]),
+            away_team_id=league.team_id(row["away_team"]) or str(row["away_team"]),
+            is_neutral_site=row["location"] == "Neutral",
+            home_rest_days=_integer(row["home_rest"]),
+            away_rest_days=_integer(row["away_rest"]),
+            home_qb_id=_text(row["home_qb_id"]),
+            away_qb_id=_text(row["away_qb_id"]),
+        )
         games.append(
-            HistoricalGame(
-                game_id=game_id,
-                season=int(str(row["season"])),
-                game_type=str(row["game_type"]),
-                game_date=date.fromisoformat(str(row["gameday"])),
-                home_team_id=league.team_id(row["home_team"]) or str(row["home_team"]),
-                away_team_id=league.team_id(row["away_team"]) or str(row["away_team"]),
-                is_neutral_site=row["location"] == "Neutral",
-                home_score=_integer(row["home_score"]),
-                away_score=_integer(row["away_score"]),
+            GameRecord(
+                game=game,
                 spread_home=spread_home(_number(row["spread_line"])),
                 total_line=_number(row["total_line"]),
                 moneyline_home=_integer(row["home_moneyline"]),
                 moneyline_away=_integer(row["away_moneyline"]),
                 open_spread_home=openers.get(game_id),
-                home_rest_days=_integer(row["home_rest"]),
-                away_rest_days=_integer(row["away_rest"]),
-                home_qb_id=_text(row["home_qb_id"]),
-                away_qb_id=_text(row["away_qb_id"]),
+                home_score=_integer(row["home_score"]),
+                away_score=_integer(row["away_score"]),
             )
         )
-    return sorted(games, key=lambda g: (g.game_date, g.game_id))
+    return sorted(games, key=lambda g: (g.game.game_date, g.game.game_id))
 
 
 def with_result(
-    games: Sequence[HistoricalGame], game_id: str, home_score: int, away_score: int
-) -> list[HistoricalGame]:
+    games: Sequence[GameRecord], game_id: str, home_score: int, away_score: int
+) -> list[GameRecord]:
     """A copy of `games` where one game's final score is changed (what-if analysis, leakage tests)."""
     return [
-        replace(g, home_score=home_score, away_score=away_score) if g.game_id == game_id else g
+        replace(g, home_score=home_score, away_score=away_score) if g.game.game_id == game_id else g
         for g in games
     ]

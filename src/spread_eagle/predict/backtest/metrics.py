@@ -46,8 +46,7 @@ from typing import Any
 import numpy as np
 
 from spread_eagle.odds import WIN_AT_MINUS_110, vig_free
-from spread_eagle.predict.backtest.history import HistoricalGame
-from spread_eagle.predict.backtest.walk_forward import Forecast
+from spread_eagle.predict.engine import Forecast, GameRecord
 
 CALIBRATION_BINS = 10
 DIGITS = 6
@@ -69,7 +68,7 @@ def _logloss(p: float, y: float) -> float:
     return -(y * math.log(p) + (1 - y) * math.log(1 - p))
 
 
-def market_metrics(games: Sequence[HistoricalGame]) -> dict[str, float | None]:
+def market_metrics(games: Sequence[GameRecord]) -> dict[str, float | None]:
     graded = [g for g in games if g.is_final]
     spread = [g for g in graded if g.spread_home is not None]
     totals = [g for g in graded if g.total_line is not None]
@@ -179,16 +178,16 @@ def _bets(forecasts: Sequence[Forecast], name: str) -> dict[str, Any]:
     opening: list[tuple[bool, int, float]] = []
     clv: list[float] = []
     for f in forecasts:
-        if not f.game.is_final:
+        if not f.record.is_final:
             continue
         m = f.models[name]
         if m.is_candidate and m.side is not None and m.spread_home is not None:
-            close.append((m.side == "home", f.game.margin, m.spread_home))
+            close.append((m.side == "home", f.record.margin, m.spread_home))
             if m.pick is not None:
-                published.append((m.side == "home", f.game.margin, m.spread_home))
-        bet, closing = m.open_bet, f.game.spread_home
+                published.append((m.side == "home", f.record.margin, m.spread_home))
+        bet, closing = m.open_bet, f.record.spread_home
         if bet is not None and closing is not None:
-            opening.append((bet.side == "home", f.game.margin, bet.spread_home))
+            opening.append((bet.side == "home", f.record.margin, bet.spread_home))
             clv.append(
                 bet.spread_home - closing if bet.side == "home" else closing - bet.spread_home
             )
@@ -198,7 +197,7 @@ def _bets(forecasts: Sequence[Forecast], name: str) -> dict[str, Any]:
 def model_metrics(
     forecasts: Sequence[Forecast], name: str, model_version: str, seed: int = BOOTSTRAP_SEED
 ) -> dict[str, Any]:
-    graded = [(f.game, f.models[name]) for f in forecasts if f.game.is_final]
+    graded = [(f.record, f.models[name]) for f in forecasts if f.record.is_final]
     decided = [(g, m) for g, m in graded if g.margin != 0]
     win_pairs = [(m.p_home_win, 1.0 if g.margin > 0 else 0.0) for g, m in decided]
     cover_pairs = [
@@ -256,25 +255,25 @@ def season_rows(forecasts: Sequence[Forecast], name: str) -> list[dict[str, Any]
     """Per season: market and model spread MAE, win Brier, and the model's rule ATS at the close."""
     by_season: dict[int, list[Forecast]] = defaultdict(list)
     for f in forecasts:
-        if f.game.is_final:
-            by_season[f.game.season].append(f)
+        if f.record.is_final:
+            by_season[f.record.game.season].append(f)
     rows = []
     for season, items in sorted(by_season.items()):
-        lined = [f for f in items if f.game.spread_home is not None]
+        lined = [f for f in items if f.record.spread_home is not None]
         ats = _ats(_grade_results(_bets(items, name)["close"]))
-        decided = [f for f in items if f.game.margin != 0]
+        decided = [f for f in items if f.record.margin != 0]
         rows.append(
             {
                 "season": season,
                 "games": len(items),
                 "market_spread_mae": _mean(
-                    abs(f.game.margin + (f.game.spread_home or 0.0)) for f in lined
+                    abs(f.record.margin + (f.record.spread_home or 0.0)) for f in lined
                 ),
                 "model_spread_mae": _mean(
-                    abs(f.game.margin - f.models[name].margin_home) for f in items
+                    abs(f.record.margin - f.models[name].margin_home) for f in items
                 ),
                 "model_win_brier": _mean(
-                    (f.models[name].p_home_win - (1.0 if f.game.margin > 0 else 0.0)) ** 2
+                    (f.models[name].p_home_win - (1.0 if f.record.margin > 0 else 0.0)) ** 2
                     for f in decided
                 ),
                 "ats": ats,
@@ -288,10 +287,15 @@ def cumulative_units(forecasts: Sequence[Forecast], name: str) -> list[tuple[str
     total, out = 0.0, []
     for f in forecasts:
         m = f.models[name]
-        if f.game.is_final and m.is_candidate and m.side is not None and m.spread_home is not None:
-            r = _grade(m.side == "home", f.game.margin, m.spread_home)
+        if (
+            f.record.is_final
+            and m.is_candidate
+            and m.side is not None
+            and m.spread_home is not None
+        ):
+            r = _grade(m.side == "home", f.record.margin, m.spread_home)
             total += WIN_AT_MINUS_110 if r == "win" else -1.0 if r == "loss" else 0.0
-            out.append((f.game.game_date.isoformat(), total))
+            out.append((f.record.game.game_date.isoformat(), total))
     return out
 
 
@@ -299,10 +303,10 @@ def clv_by_season(forecasts: Sequence[Forecast], name: str) -> list[tuple[int, f
     """(season, mean CLV points, open bets) of the model's rule bets at the opener."""
     grouped: dict[int, list[float]] = defaultdict(list)
     for f in forecasts:
-        m, close = f.models[name], f.game.spread_home
-        if f.game.is_final and m.open_bet is not None and close is not None:
+        m, close = f.models[name], f.record.spread_home
+        if f.record.is_final and m.open_bet is not None and close is not None:
             b = m.open_bet
-            grouped[f.game.season].append(
+            grouped[f.record.game.season].append(
                 b.spread_home - close if b.side == "home" else close - b.spread_home
             )
     return [(s, _mean(v), len(v)) for s, v in sorted(grouped.items())]

@@ -14,7 +14,7 @@ from spread_eagle.predict.backtest.metrics import (
     cumulative_units,
     season_rows,
 )
-from spread_eagle.predict.backtest.walk_forward import Forecast
+from spread_eagle.predict.engine import Forecast
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1c2430;background:#f6f7f9}
@@ -116,9 +116,9 @@ def _ci(values: Any, digits: int = 3) -> str:
 
 def _model_section(name: str, m: dict[str, Any], forecasts: Sequence[Forecast]) -> str:
     decided = [
-        (f.models[name].p_home_win, 1.0 if f.game.margin > 0 else 0.0)
+        (f.models[name].p_home_win, 1.0 if f.record.margin > 0 else 0.0)
         for f in forecasts
-        if f.game.is_final and f.game.margin != 0
+        if f.record.is_final and f.record.margin != 0
     ]
     table = calibration(decided)
     calib_rows = "".join(

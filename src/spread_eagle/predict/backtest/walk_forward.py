@@ -9,38 +9,30 @@ earlier season only warms the models up.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from spread_eagle.leagues import League
-from spread_eagle.predict.backtest.history import HistoricalGame
-from spread_eagle.predict.engine import Engine, ModelForecast
-
-# (done, total, label): called after each game date; the caller decides how to show it.
-ProgressCallback = Callable[[int, int, str], None]
-
-
-@dataclass(frozen=True)
-class Forecast:
-    game: HistoricalGame
-    models: Mapping[str, ModelForecast]
+from spread_eagle.predict.backtest.history import with_opener
+from spread_eagle.predict.engine import Engine, Forecast, GameRecord, ProgressCallback
 
 
 def walk_forward(
     league: League,
-    games: Sequence[HistoricalGame],
+    games: Sequence[GameRecord],
     start_season: int,
     end_season: int,
     progress: ProgressCallback | None = None,
 ) -> list[Forecast]:
     """Forecast every game of seasons start..end by every model, each from earlier dates only.
 
-    `games` must be sorted by date (load_games does). After each evaluated date,
+    `games` must be sorted by date (load_games does). The engine walks them with the close standing
+    in for a missing opener (`with_opener`); each forecast carries its game as loaded, so a metric
+    can still tell a true opener from none. After each evaluated date,
     `progress(done_dates, total_dates, date)` is called, the last call with done == total.
     """
-    by_id = {g.game_id: g for g in games}
+    by_id = {g.game.game_id: g for g in games}
     forecasts = Engine(league).walk(
-        [g.record() for g in games],
+        [with_opener(g) for g in games],
         keep=lambda r: start_season <= r.game.season <= end_season,
         progress=progress,
     )
