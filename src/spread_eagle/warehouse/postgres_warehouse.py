@@ -139,7 +139,12 @@ class PostgresWarehouse(Warehouse):
         finally:
             for key in taken:
                 self._run_locks.pop(key, None)
-            with contextlib.suppress(psycopg.Error):  # closing the session releases its locks
+            # Released before closing: a closed session's locks go only when its server process
+            # has exited, after close() returns, and the next run of the date (a resume, a retry
+            # straight after) would find them still held. A dead connection's go with it.
+            with contextlib.suppress(psycopg.Error):
+                lock_conn.execute("select pg_advisory_unlock_all()")
+            with contextlib.suppress(psycopg.Error):
                 lock_conn.close()
 
     def check_run_lock(self, key: str) -> None:
