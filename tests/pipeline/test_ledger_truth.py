@@ -36,6 +36,16 @@ def _ctrl_c(ctx: RunContext) -> StepOutcome:
     raise KeyboardInterrupt  # Ctrl-C reaching a step by any path
 
 
+def _sigint_turned_into_an_error(ctx: RunContext) -> StepOutcome:
+    """What DuckDB does with a signal that arrives during a query: it cancels the query, drops
+    the handler's RunInterrupted and raises an error of its own (seen with duckdb 1.x and 2.x)."""
+    try:
+        os.kill(os.getpid(), signal.SIGINT)  # the handler raises RunInterrupted here
+    except KeyboardInterrupt:
+        raise RuntimeError("Query interrupted") from None
+    raise AssertionError("the handler raises before this")
+
+
 def _runs(settings: Settings) -> list[dict]:
     with connect(settings.database_url, read_only=True) as wh:
         return ledger.recent_runs(wh)
@@ -66,6 +76,24 @@ def test_a_keyboard_interrupt_inside_a_step_is_recorded_as_sigint(settings: Sett
     run = _runs(settings)[0]
     assert run["status"] == ledger.FAILED
     assert run["steps"][0]["error"] == "interrupted by SIGINT during step first"
+
+
+def test_a_signal_a_library_turned_into_its_own_error_is_still_the_signal(
+    settings: Settings,
+) -> None:
+    with pytest.raises(RunInterrupted) as info:
+        run_daily(
+            settings, run_date=DAY, steps={"first": _sigint_turned_into_an_error, "second": _ok}
+        )
+    assert (info.value.signal_name, info.value.step, info.value.exit_code) == (
+        "SIGINT",
+        "first",
+        130,
+    )
+    run = _runs(settings)[0]
+    assert run["status"] == ledger.FAILED
+    assert run["steps"][0]["error"] == "interrupted by SIGINT during step first"
+    assert run["steps"][1]["status"] == ledger.SKIPPED
 
 
 def test_a_failure_whose_connection_broke_is_recorded_through_a_fresh_one(

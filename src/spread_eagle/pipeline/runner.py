@@ -270,12 +270,12 @@ def _step_failed(
             ctx.run_id,
         )
         log.debug("traceback of the failure", exc_info=exc)
-    if isinstance(exc, Exception):
-        return failure
     interrupt = signals.as_interrupt(exc)
     if interrupt is not None:
         interrupt.run_id, interrupt.step, interrupt.recorded = ctx.run_id, name, True
         return interrupt
+    if isinstance(exc, Exception):
+        return failure
     return exc
 
 

@@ -82,12 +82,16 @@ def raise_if_interrupted() -> None:
 
 
 def as_interrupt(exc: BaseException) -> RunInterrupted | None:
-    """`exc` as the run's interruption: a RunInterrupted, or any KeyboardInterrupt (Ctrl-C outside
-    the handlers, or one re-raised by a library) when a signal was received."""
+    """`exc` as the run's interruption: a RunInterrupted, any KeyboardInterrupt (Ctrl-C outside
+    the handlers, or one re-raised by a library), or any error once the handler has raised the
+    interrupt into the run: a library may turn it into its own error (DuckDB cancels the query it
+    was running and raises `RuntimeError: Query interrupted`), and the signal is still the cause."""
     if isinstance(exc, RunInterrupted):
         return exc
     if isinstance(exc, KeyboardInterrupt):
         return RunInterrupted(_state.received or signal.SIGINT)
+    if _state.raised and _state.received is not None:
+        return RunInterrupted(_state.received)
     return None
 
 
