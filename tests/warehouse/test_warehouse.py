@@ -103,7 +103,7 @@ def test_a_released_run_lock_is_free_before_its_connection_closes(
 ) -> None:
     """PostgreSQL frees a closed session's locks only once its server process has exited, after
     close() returns: a run straight after another of the date (a resume, a retry) could find the
-    lock still held. So the lock is released before its connection closes; here every close is put
+    lock still held. So a lock is released before its connection closes; here every close is put
     off until the end, and the next holder still takes the lock at once."""
     import psycopg
 
@@ -115,6 +115,14 @@ def test_a_released_run_lock_is_free_before_its_connection_closes(
             pass
         with second.run_lock("nfl_2024-11-24"):
             pass
+        with first.exclusive("dbt"):  # the lock migrations and dbt builds wait for: alike
+            pass
+        if warehouse_url.startswith("postgres"):  # (a no-op on DuckDB)
+            held = second.scalar(
+                "select count(*) from pg_locks where locktype = 'advisory' and database = "
+                "(select oid from pg_database where datname = current_database())"
+            )
+            assert held == 0
     finally:
         first.close()
         second.close()

@@ -43,6 +43,17 @@ def _lock_parts(lock_id: int) -> tuple[int, int]:
     return unsigned >> 32, unsigned & 0xFFFFFFFF
 
 
+def _release(lock_conn: psycopg.Connection[Any]) -> None:
+    """Release a lock connection's advisory locks, then close it. Unlocked first: a closed
+    session's locks go only when its server process has exited, after close() returns, and the
+    next holder (a resume or retry of the date straight after) would find them still held. A dead
+    connection's locks went with it."""
+    with contextlib.suppress(psycopg.Error):
+        lock_conn.execute("select pg_advisory_unlock_all()")
+    with contextlib.suppress(psycopg.Error):
+        lock_conn.close()
+
+
 def normalize_url(url: str) -> str:
     for prefix in ("postgresql+psycopg://", "postgres://"):
         if url.startswith(prefix):
@@ -139,13 +150,7 @@ class PostgresWarehouse(Warehouse):
         finally:
             for key in taken:
                 self._run_locks.pop(key, None)
-            # Released before closing: a closed session's locks go only when its server process
-            # has exited, after close() returns, and the next run of the date (a resume, a retry
-            # straight after) would find them still held. A dead connection's go with it.
-            with contextlib.suppress(psycopg.Error):
-                lock_conn.execute("select pg_advisory_unlock_all()")
-            with contextlib.suppress(psycopg.Error):
-                lock_conn.close()
+            _release(lock_conn)
 
     def check_run_lock(self, key: str) -> None:
         lock_conn = self._run_locks.get(key)
@@ -192,8 +197,7 @@ class PostgresWarehouse(Warehouse):
                 lock_conn.execute("select pg_advisory_lock(%s)", [lock_id])
             yield
         finally:
-            with contextlib.suppress(psycopg.Error):
-                lock_conn.close()  # closing the session releases its advisory locks
+            _release(lock_conn)
 
     def migrate(self) -> list[int]:
         # Two first runs at once must not both create the schemas and apply the same migration.
