@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 bin=.venv/bin
 [ -x "$bin/python" ] || { echo "no .venv: run the README's test command (it creates it)" >&2; exit 2; }
 export DO_NOT_TRACK=1
-echo "== ruff check";  "$bin/ruff" check src tests bench dags
-echo "== ruff format"; "$bin/ruff" format --check src tests bench dags
+echo "== ruff check";  "$bin/ruff" check src tests bench dags scripts
+echo "== ruff format"; "$bin/ruff" format --check src tests bench dags scripts
 echo "== mypy";        "$bin/mypy"
 echo "== layers";      "$bin/lint-imports" --no-cache  # pyproject.toml [tool.importlinter]
 # Three workers on 2 cores: the suite is mostly whole pipeline runs (dbt, DuckDB, PostgreSQL), and a

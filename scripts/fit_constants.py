@@ -51,8 +51,7 @@ def main() -> None:
     league = load_league(args[0] if args else "nfl")
     first_scored, total_keys, total_range = LEAGUE_FIT[league.league]
     games_file = Settings().games_file_for(league)
-    games = [g for g in load_games(games_file, league) if g.season <= LAST_TRAINING_SEASON]
-    records = [g.record() for g in games]
+    records = [g for g in load_games(games_file, league) if g.game.season <= LAST_TRAINING_SEASON]
     margin_sd, total_sd = residual_sd(records)
     distribution = key_weights(records, margin_sd, total_sd, total_keys, total_range)
     params = dict(league.models["ratings"])
@@ -69,17 +68,17 @@ def main() -> None:
         round(errors["margin_sd"], 2),
         round(errors["total_sd"], 2),
     )
-    finals = [g for g in games if g.is_final]
+    finals = [r for r in records if r.is_final]
     print(
         yaml.safe_dump(
             {
                 "league": {
                     "home_field_points": round(
-                        float(np.mean([g.margin for g in finals if not g.is_neutral_site])), 2
+                        float(np.mean([r.margin for r in finals if not r.game.is_neutral_site])), 2
                     ),
                     "margin_sd": round(margin_sd, 2),
                     "total_sd": round(total_sd, 2),
-                    "typical_total": round(float(np.mean([g.points for g in finals])), 1),
+                    "typical_total": round(float(np.mean([r.points for r in finals])), 1),
                 },
                 "residual_sd_close": [round(margin_sd, 3), round(total_sd, 3)],
                 f"training_errors_{first_scored}_{LAST_TRAINING_SEASON}": {
