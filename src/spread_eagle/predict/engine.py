@@ -262,7 +262,6 @@ class Engine:
                 p_market,
             )
             if record.is_final:
-                assert record.home_score is not None and record.away_score is not None
                 row = BlendRow(
                     rating_margin=r.margin_home,
                     rating_total=r.total,
@@ -270,8 +269,8 @@ class Engine:
                     spread_home=record.spread_home,
                     total_line=record.total_line,
                     p_market_win=p_market,
-                    margin=record.home_score - record.away_score,
-                    points=record.home_score + record.away_score,
+                    margin=record.margin,
+                    points=record.points,
                 )
             forecasts[blend_module.MODEL_NAME] = self._bet(
                 blend_module.MODEL_NAME,

@@ -33,14 +33,14 @@ def key_weights(
     over 0..21 in every league: a league without key numbers gets weights near 1, and 0 for a
     margin that never happens, an NBA tie)."""
     lined = [r for r in records if r.is_final and r.spread_home is not None]
-    margins = [int(r.home_score or 0) - int(r.away_score or 0) for r in lined]
+    margins = [r.margin for r in lined]
     margin_w = fit_weights(
         [-(r.spread_home or 0.0) for r in lined], margins, margin_sd, MARGIN_KEYS, symmetric=True
     )
     totals = [r for r in records if r.is_final and r.total_line is not None]
     total_w = fit_weights(
         [r.total_line or 0.0 for r in totals],
-        [int(r.home_score or 0) + int(r.away_score or 0) for r in totals],
+        [r.points for r in totals],
         total_sd,
         total_keys,
         symmetric=False,
@@ -56,14 +56,12 @@ def key_weights(
 def residual_sd(records: Sequence[GameRecord]) -> tuple[float, float]:
     """sd of (margin - (-spread)) and of (points - total line) over finished games."""
     m = [
-        (r.home_score or 0) - (r.away_score or 0) + (r.spread_home or 0.0)
+        r.margin + (r.spread_home or 0.0)
         for r in records
         if r.is_final and r.spread_home is not None
     ]
     t = [
-        (r.home_score or 0) + (r.away_score or 0) - (r.total_line or 0.0)
-        for r in records
-        if r.is_final and r.total_line is not None
+        r.points - (r.total_line or 0.0) for r in records if r.is_final and r.total_line is not None
     ]
     return float(np.std(m)), float(np.std(t))
 
@@ -90,8 +88,7 @@ def ratings_errors(
         forecasts = [state.forecast(r.game) for r in todays]
         for r, f in zip(todays, forecasts, strict=True):
             if r.is_final and r.game.season >= first_scored_season:
-                margin = (r.home_score or 0) - (r.away_score or 0)
-                points = (r.home_score or 0) + (r.away_score or 0)
+                margin, points = r.margin, r.points
                 abs_margin.append(abs(margin - f.margin_home))
                 abs_total.append(abs(points - f.total))
                 margin_res.append(margin - f.margin_home)
