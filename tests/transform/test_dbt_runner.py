@@ -244,3 +244,28 @@ def test_a_retargeted_project_is_what_a_parse_for_that_database_gives(tmp_path: 
     }
     graph = alpha.flat_graph["sources"]["source.spread_eagle.raw.payload_sighting"]
     assert graph["database"] == "beta"
+
+
+def _declared_here(flags: list[dict[str, Any]]) -> Any:
+    from dbt_common.behavior_flags import Behavior
+
+    return Behavior(flags, {})  # type: ignore[arg-type]
+
+
+def test_a_behaviour_flag_names_its_declaring_module_without_reading_the_stack(
+    dbt: _Dbt, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _build(_duckdb(tmp_path / "x.duckdb"), tmp_path)  # a build installs the shortcut
+
+    def read_the_stack(*args: object, **kwargs: object) -> None:
+        raise AssertionError("inspect.stack() read every frame's source")
+
+    monkeypatch.setattr("inspect.stack", read_the_stack)
+    flags = [
+        {"name": "unsourced", "default": False, "description": "d"},
+        {"name": "sourced", "default": True, "description": "d", "source": "dbt-duckdb"},
+    ]
+    behavior = _declared_here(flags)
+    # what dbt_common's inspect.stack() walk finds: the first module outside behavior_flags
+    assert behavior.unsourced._behavior_change_event.flag_source == __name__
+    assert behavior.sourced._behavior_change_event.flag_source == "dbt-duckdb"

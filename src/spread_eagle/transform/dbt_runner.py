@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -109,6 +110,33 @@ def dbt_vars(league: League, as_of: datetime | None = None) -> dict[str, Any]:
 def dbt_clock(as_of: datetime) -> str:
     """The run's clock as the project's SQL compares it: naive UTC."""
     return as_of.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _behavior_flag_source() -> str:
+    """The module that declared a dbt behaviour flag without naming its source: the first caller
+    outside dbt_common's behavior_flags, as `BehaviorFlagRendered._default_source` finds it.
+
+    dbt builds every flag of an adapter each time it registers one (every command) and computes
+    this default even for flags that name their source; dbt_common 1.x does it with
+    `inspect.stack()`, which reads the source lines of every frame on the stack: under a scheduler,
+    a web server or a test runner, whose stacks are deep, that was about half of a daily build's
+    time in dbt. The frames' own module names say the same without reading a file."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_globals.get("__name__")
+        if name and name != "dbt_common.behavior_flags":
+            return str(name)
+        frame = frame.f_back  # type: ignore[assignment]
+    return "Unknown"
+
+
+def _spare_dbt_the_stack_walk() -> None:
+    """Install `_behavior_flag_source` in dbt_common (once; nothing if its internals moved)."""
+    from dbt_common import behavior_flags
+
+    rendered = getattr(behavior_flags, "BehaviorFlagRendered", None)
+    if rendered is not None and callable(getattr(rendered, "_default_source", None)):
+        rendered._default_source = staticmethod(_behavior_flag_source)
 
 
 def _release_duckdb() -> None:
@@ -232,6 +260,7 @@ def run_dbt(
     league's; `profiles_dir` another profiles.yml (doctor's read-only copy)."""
     from dbt.cli.main import dbtRunner
 
+    _spare_dbt_the_stack_walk()
     if not (DBT_PROJECT_DIR / "dbt_project.yml").is_file():
         raise DbtError(
             f"dbt project not found at {DBT_PROJECT_DIR}; install spread-eagle from its repository (pip install -e .)"
