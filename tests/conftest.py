@@ -11,6 +11,7 @@ import fcntl
 import itertools
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -32,6 +33,9 @@ HISTORY_GAMES_FILE = FIXTURES / "history" / "nflverse_games_2022_2024.csv"
 HISTORY_LINES_FILE = FIXTURES / "history" / "nfl_odds_open_close_2022_2024.csv"
 
 
+_PARSE_CACHE = pytest.StashKey[str]()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--postgres", action="store_true", help="also run warehouse tests on PostgreSQL"
@@ -49,6 +53,11 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("SPREAD_EAGLE_GAMES_FILE", str(HISTORY_GAMES_FILE))
     os.environ.setdefault("SPREAD_EAGLE_LINES_FILE", str(HISTORY_LINES_FILE))
+    if not hasattr(config, "workerinput") and "SPREAD_EAGLE_DBT_PARSE_CACHE_DIR" not in os.environ:
+        # One kept dbt parse for the whole test run, its xdist workers and the pipelines tests run
+        # in subprocesses: each test logs to its own folder, where the default would keep it.
+        os.environ["SPREAD_EAGLE_DBT_PARSE_CACHE_DIR"] = tempfile.mkdtemp(prefix="se-dbt-parse-")
+        config.stash[_PARSE_CACHE] = os.environ["SPREAD_EAGLE_DBT_PARSE_CACHE_DIR"]
     base = _pg_base(config)
     if base:
         try:
@@ -264,9 +273,12 @@ def published_template(engine: str, request: pytest.FixtureRequest) -> str:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """The run's last process (xdist's controller, or the only one) drops the PostgreSQL template."""
+    """The run's last process (xdist's controller, or the only one) drops the PostgreSQL template
+    and the kept dbt parse."""
     if hasattr(session.config, "workerinput"):
         return
+    if _PARSE_CACHE in session.config.stash:
+        shutil.rmtree(session.config.stash[_PARSE_CACHE], ignore_errors=True)
     marker = _shared_dir(session.config._tmp_path_factory) / "published_postgres.url"  # type: ignore[attr-defined]
     if marker.exists():
         drop_postgres_database(marker.read_text())

@@ -269,3 +269,53 @@ def test_a_behaviour_flag_names_its_declaring_module_without_reading_the_stack(
     # what dbt_common's inspect.stack() walk finds: the first module outside behavior_flags
     assert behavior.unsourced._behavior_change_event.flag_source == __name__
     assert behavior.sourced._behavior_change_event.flag_source == "dbt-duckdb"
+
+
+def test_a_parse_kept_on_disk_serves_the_next_process_for_any_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Against dbt itself: what one process parsed for one DuckDB file, the next loads from the
+    parse cache, pointed at its own file, without parsing; nodes, sources and graph as kept."""
+    cache = tmp_path / "parsed"
+    options = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    options += ["--target-path", str(tmp_path), "--log-path", str(tmp_path), "--quiet"]
+    key = ("duckdb", str(DBT_PROJECT_DIR), "")
+    env = {"DO_NOT_TRACK": "1", "SPREAD_EAGLE_DBT_TARGET": "duckdb"}
+    monkeypatch.setattr(dbt_runner, "_PARSED", OrderedDict())
+    with dbt_runner.environment({**env, "SPREAD_EAGLE_DUCKDB_PATH": "alpha.duckdb"}):
+        parsed = dbt_runner._parsed_project(options, key, "alpha", cache)
+    assert parsed is not None and len(list(cache.glob("*.msgpack"))) == 1
+    assert dbt_runner._retarget(parsed, "alpha", "beta")
+    expected = {k: v.to_dict() for k, v in {**parsed.nodes, **parsed.sources}.items()}
+
+    class NoParse:
+        def __init__(self, manifest: Manifest | None = None) -> None:
+            pass
+
+        def invoke(self, args: list[str]) -> None:
+            raise AssertionError(f"dbt {args[0]} ran: the kept parse was not used")
+
+    monkeypatch.setattr(dbt_runner, "_PARSED", OrderedDict())  # the next process
+    monkeypatch.setattr("dbt.cli.main.dbtRunner", NoParse)
+    loaded = dbt_runner._parsed_project(options, key, "beta", cache)
+    assert loaded is not None and loaded is not parsed
+    assert {k: v.to_dict() for k, v in {**loaded.nodes, **loaded.sources}.items()} == expected
+    assert (
+        loaded.nodes["model.spread_eagle.fct__game"].relation_name == '"beta"."facts"."fct__game"'
+    )
+    assert loaded.flat_graph["nodes"].keys() == parsed.flat_graph["nodes"].keys()
+    # another key (other vars) is not served by it
+    assert (
+        dbt_runner._load_kept(cache, ("duckdb", str(DBT_PROJECT_DIR), '{"form_games": 3}')) is None
+    )
+
+
+def test_a_kept_parse_that_does_not_load_is_ignored_and_said(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = ("k",)
+    path = dbt_runner._kept_file(tmp_path, key)
+    path.write_bytes(b"half a file")
+    assert dbt_runner._load_kept(tmp_path, key) is None
+    assert "ignoring the kept dbt parse" in caplog.text and str(path) in caplog.text
+    assert dbt_runner._load_kept(None, key) is None  # no cache folder: nothing kept

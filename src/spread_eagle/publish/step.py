@@ -49,6 +49,7 @@ def build_ui(ctx: RunContext) -> None:
         as_of=ctx.as_of,
         work_dir=ctx.settings.log_dir / "dbt" / ctx.league.league,
         threads=ctx.settings.dbt_threads,
+        parse_cache=ctx.settings.dbt_parse_cache,
     )
     record_results(ctx.warehouse, ctx.run_id, STEP, outcome)
     raise_for_failures(outcome, "dbt build of the UI relations")

@@ -216,14 +216,98 @@ def _retarget(manifest: Manifest, old: str, new: str) -> bool:
     return True
 
 
-def _parsed_project(options: list[str], key: tuple[str, ...], database: str) -> Manifest | None:
+def _parse_versions() -> str:
+    """What a kept parse is only valid for, beside the project: dbt and its adapters' versions."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for package in ("dbt-core", "dbt-common", "dbt-adapters", "dbt-duckdb", "dbt-postgres"):
+        try:
+            found.append(f"{package}=={version(package)}")
+        except PackageNotFoundError:
+            found.append(f"{package} absent")
+    return ",".join(found)
+
+
+_KEPT_MAGIC = b"spread-eagle parsed dbt project 1\n"
+
+
+def _kept_file(cache_dir: Path, key: tuple[str, ...]) -> Path:
+    digest = hashlib.sha256("\x00".join((_parse_versions(), *key)).encode()).hexdigest()
+    return cache_dir / f"{digest[:32]}.msgpack"
+
+
+def _load_kept(cache_dir: Path | None, key: tuple[str, ...]) -> tuple[Manifest, str] | None:
+    """The project as another process parsed it with this key (and the database it was parsed
+    for), or None: none kept, or one that does not load (it is then parsed again and replaced)."""
+    if cache_dir is None:
+        return None
+    path = _kept_file(cache_dir, key)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    from dbt.contracts.graph.manifest import Manifest
+    from dbt.parser.manifest import extended_mashumuro_decoder
+
+    try:
+        if not data.startswith(_KEPT_MAGIC):
+            raise ValueError("not a kept dbt parse")
+        size = int.from_bytes(data[len(_KEPT_MAGIC) : len(_KEPT_MAGIC) + 4], "big")
+        start = len(_KEPT_MAGIC) + 4
+        database = data[start : start + size].decode()
+        manifest = Manifest.from_msgpack(data[start + size :], decoder=extended_mashumuro_decoder)
+    except Exception as exc:  # any unreadable copy is parsed again
+        log.warning("ignoring the kept dbt parse %s (%s); parsing the project again", path, exc)
+        return None
+    manifest.build_flat_graph()
+    return manifest, database
+
+
+# Kept parses of other keys (an edited project, another vars set) are removed past this many.
+_KEPT_FILES = 16
+
+
+def _keep(cache_dir: Path | None, key: tuple[str, ...], manifest: Manifest, database: str) -> None:
+    """Keep a parse for the next process, as dbt keeps its own partial parse (msgpack). A parse
+    that cannot be kept (a full or read-only disk) costs the next process a parse, nothing more,
+    and is logged."""
+    if cache_dir is None:
+        return
+    from dbt.parser.manifest import extended_mashumaro_encoder
+
+    path = _kept_file(cache_dir, key)
+    name = database.encode()
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        partial.write_bytes(
+            _KEPT_MAGIC
+            + len(name).to_bytes(4, "big")
+            + name
+            + manifest.to_msgpack(extended_mashumaro_encoder)
+        )
+        os.replace(partial, path)  # whole or not at all, whoever else writes the same key
+        kept = sorted(cache_dir.glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in kept[_KEPT_FILES:]:
+            old.unlink(missing_ok=True)
+    except Exception as exc:  # a full disk, or a project msgpack cannot hold
+        log.warning("could not keep the parsed dbt project in %s: %s", cache_dir, exc)
+
+
+def _parsed_project(
+    options: list[str], key: tuple[str, ...], database: str, cache_dir: Path | None = None
+) -> Manifest | None:
     """The project parsed with these options (everything after the command) for `database`, kept
-    under `key` with the project's files; parsed if need be. None when the parse fails: the
-    command itself then runs, parses and reports why."""
+    under `key` with the project's files, in this process and (with `cache_dir`) on disk for the
+    next one; parsed if need be. None when the parse fails: the command itself then runs, parses
+    and reports why."""
     from dbt.cli.main import dbtRunner
     from dbt.contracts.graph.manifest import Manifest
 
     key = (_project_files(), *key)
+    if key not in _PARSED and (kept := _load_kept(cache_dir, key)) is not None:
+        _PARSED[key] = kept
     if key in _PARSED:
         _PARSED.move_to_end(key)
         manifest, parsed_for = _PARSED[key]
@@ -237,6 +321,7 @@ def _parsed_project(options: list[str], key: tuple[str, ...], database: str) -> 
         return None
     took = time.perf_counter() - started
     log.debug("parsed the dbt project for %s database %s in %.1f s", key[1], database, took)
+    _keep(cache_dir, key, result.result, database)
     _PARSED[key] = (result.result, database)
     while len(_PARSED) > _PARSED_KEEP:
         _PARSED.popitem(last=False)
@@ -253,11 +338,13 @@ def run_dbt(
     threads: int = 2,
     extra_vars: dict[str, Any] | None = None,
     profiles_dir: Path | None = None,
+    parse_cache: Path | None = None,
 ) -> DbtOutcome:
     """Invoke one dbt command against `warehouse`; returns per-node results (raises on a crash).
 
     `extra_vars` override the project's vars (e.g. `incremental_lookback_days`) on top of the
-    league's; `profiles_dir` another profiles.yml (doctor's read-only copy)."""
+    league's; `profiles_dir` another profiles.yml (doctor's read-only copy); `parse_cache` the
+    folder where the parsed project is kept for the next process (`Settings.dbt_parse_cache`)."""
     from dbt.cli.main import dbtRunner
 
     _spare_dbt_the_stack_walk()
@@ -309,7 +396,7 @@ def run_dbt(
                 result = dbtRunner().invoke([*args, *options])
             else:
                 key = (env.get("SPREAD_EAGLE_DBT_TARGET", ""), profiles, vars_json)
-                manifest = _parsed_project(options, key, _database_name(env))
+                manifest = _parsed_project(options, key, _database_name(env), parse_cache)
                 # dbt would write manifest.json again after every build (half a second, the same
                 # project each time): the parse writes it, and run_results.json is written below,
                 # where a full log disk fails the step loudly.

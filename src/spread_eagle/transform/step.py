@@ -50,6 +50,7 @@ def transform(ctx: RunContext, rebuild_from: date | None = None) -> StepOutcome:
         as_of=ctx.as_of,
         work_dir=ctx.settings.log_dir / "dbt" / ctx.league.league,
         threads=ctx.settings.dbt_threads,
+        parse_cache=ctx.settings.dbt_parse_cache,
         extra_vars={"rebuild_from": start.isoformat()},
     )
     record_results(ctx.warehouse, ctx.run_id, STEP, outcome)
