@@ -319,3 +319,15 @@ def test_a_kept_parse_that_does_not_load_is_ignored_and_said(
     assert dbt_runner._load_kept(tmp_path, key) is None
     assert "ignoring the kept dbt parse" in caplog.text and str(path) in caplog.text
     assert dbt_runner._load_kept(None, key) is None  # no cache folder: nothing kept
+
+
+def test_only_the_newest_kept_parses_stay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dbt_runner, "_KEPT_FILES", 2)
+    monkeypatch.setattr(Manifest, "to_msgpack", lambda self, encoder: b"parsed")
+    for n in range(4):
+        dbt_runner._keep(tmp_path, (str(n),), Manifest(), "warehouse")
+        os.utime(dbt_runner._kept_file(tmp_path, (str(n),)), (n, n))
+    # each write keeps the newest two: the one written and the one before it
+    kept = {p.name for p in tmp_path.glob("*.msgpack")}
+    assert kept == {dbt_runner._kept_file(tmp_path, (str(n),)).name for n in (2, 3)}
+    assert not list(tmp_path.glob("*.tmp"))  # no half-written file left behind

@@ -288,11 +288,20 @@ def _keep(cache_dir: Path | None, key: tuple[str, ...], manifest: Manifest, data
             + manifest.to_msgpack(extended_mashumaro_encoder)
         )
         os.replace(partial, path)  # whole or not at all, whoever else writes the same key
-        kept = sorted(cache_dir.glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in kept[_KEPT_FILES:]:
-            old.unlink(missing_ok=True)
     except Exception as exc:  # a full disk, or a project msgpack cannot hold
         log.warning("could not keep the parsed dbt project in %s: %s", cache_dir, exc)
+        return
+    kept = sorted(cache_dir.glob("*.msgpack"), key=_modified, reverse=True)
+    for old in kept[_KEPT_FILES:]:
+        old.unlink(missing_ok=True)
+
+
+def _modified(path: Path) -> float:
+    """When a kept parse was written; 0 for one another process removed meanwhile."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
 
 
 def _parsed_project(
