@@ -37,6 +37,23 @@ def test_dotenv_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     assert settings.env == "staging" and settings.llm_provider == "ollama"
 
 
+def test_the_env_example_sets_the_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """.env.example says "these are the defaults unless noted": copying it changes nothing."""
+    example = Path(__file__).resolve().parent.parent / ".env.example"
+    assigned = [
+        line.split("=", 1)[0]
+        for line in example.read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert "SPREAD_EAGLE_MODEL_NAME" in assigned
+    for name in assigned:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    copied = Settings(_env_file=example).model_dump()  # type: ignore[call-arg]
+    defaults = Settings(_env_file=None).model_dump()  # type: ignore[call-arg]
+    assert {k: v for k, v in copied.items() if v != defaults[k]} == {}
+
+
 def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SPREAD_EAGLE_DATABASE_URL", "mysql://x")
