@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from spread_eagle.config import Settings
 from spread_eagle.publish.slate import build_card, document_hash, strip_volatile
+
+HEADLINE = Settings(_env_file=None).headline_model  # type: ignore[call-arg]  # the default's
 
 CARD: dict[str, Any] = {
     "game_id": "2024_12_KC_CAR",
@@ -48,7 +51,8 @@ def _prediction(model: str, play: str | None) -> dict[str, Any]:
 
 
 def test_a_final_game_in_the_contract_shape() -> None:
-    card = build_card(CARD, [_prediction("ratings", "CAR +11"), _prediction("market_blend", None)])
+    predictions = [_prediction("ratings", "CAR +11"), _prediction("market_blend", None)]
+    card = build_card(CARD, predictions, HEADLINE)
     assert card["kickoff_at"] == "2024-11-24T18:00:00Z" and card["status"] == "final"
     assert card["market"]["spread_home"] == 11.0 and isinstance(
         card["market"]["spread_home"], float
@@ -67,18 +71,27 @@ def test_a_final_game_in_the_contract_shape() -> None:
     }
 
 
+def test_the_headline_play_is_the_configured_headline_models() -> None:
+    predictions = [_prediction("ratings", "CAR +11"), _prediction("market_blend", None)]
+    card = build_card(CARD, predictions, headline="ratings")
+    assert card["headline_play"] == {"model": "ratings", "play": "CAR +11"}
+    assert build_card(CARD, predictions[:1], HEADLINE)["headline_play"] is None
+
+
 def test_no_result_before_the_game_is_final() -> None:
-    card = build_card({**CARD, "status": "scheduled", "home_score": None}, [])
+    card = build_card({**CARD, "status": "scheduled", "home_score": None}, [], HEADLINE)
     assert card["result"] is None and card["predictions"] == [] and card["headline_play"] is None
 
 
 def test_a_push_has_no_cover() -> None:
-    pushed = build_card({**CARD, "home_score": 19, "away_score": 30, "home_covered": None}, [])
+    pushed = build_card(
+        {**CARD, "home_score": 19, "away_score": 30, "home_covered": None}, [], HEADLINE
+    )
     assert pushed["result"] == {"home_score": 19, "away_score": 30, "home_covered": None}
 
 
 def test_the_document_hash_ignores_run_id_and_publication_time() -> None:
-    game = build_card(CARD, [_prediction("ratings", "CAR +11")])
+    game = build_card(CARD, [_prediction("ratings", "CAR +11")], HEADLINE)
     first = {"date": "2024-11-24", "run_id": "a", "published_at": "x", "games": [game]}
     second = {"date": "2024-11-24", "run_id": "b", "published_at": "y", "games": [game]}
     assert document_hash(first) == document_hash(second)

@@ -29,19 +29,21 @@ def _int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-HEADLINE_MODEL = "market_blend"
-
-
-def _headline(predictions: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The slate's headline play: the blend's ("no play" when its rule has not earned one)."""
+def _headline(predictions: list[dict[str, Any]], model: str) -> dict[str, Any] | None:
+    """The slate's headline play: the headline model's ("no play" when its rule has not earned
+    one)."""
     for p in predictions:
-        if p["model_name"] == HEADLINE_MODEL:
-            return {"model": HEADLINE_MODEL, "play": p["play"] or "no play"}
+        if p["model_name"] == model:
+            return {"model": model, "play": p["play"] or "no play"}
     return None
 
 
-def build_card(card: dict[str, Any], predictions: list[dict[str, Any]]) -> dict[str, Any]:
-    """One game of the slate from a ui__game_card row and its ui__game_prediction rows."""
+def build_card(
+    card: dict[str, Any], predictions: list[dict[str, Any]], headline: str
+) -> dict[str, Any]:
+    """One game of the slate from a ui__game_card row and its ui__game_prediction rows;
+    `headline` is the configured headline model (`Settings.headline_model`), whose play heads it
+    and whose numbers the TL;DR quotes."""
     result = None
     if card["status"] == "final" and card["home_score"] is not None:
         result = {
@@ -87,7 +89,7 @@ def build_card(card: dict[str, Any], predictions: list[dict[str, Any]]) -> dict[
             }
             for p in sorted(predictions, key=lambda p: p["model_name"])
         ],
-        "headline_play": _headline(predictions),
+        "headline_play": _headline(predictions, headline),
         "tldr": {
             "text": card["tldr_text"],
             "provider": card["llm_provider"],

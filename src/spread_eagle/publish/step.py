@@ -100,7 +100,10 @@ def switch_runs(ctxs: list[RunContext]) -> Iterator[StepOutcome]:
                 f"ui__game_card has {len(cards[day])} games for {expected} scheduled: not"
                 " publishing a partial slate"
             )
-        games = [build_card(card, predictions[(day, card["game_id"])]) for card in cards[day]]
+        headline = ctx.settings.headline_model
+        games = [
+            build_card(card, predictions[(day, card["game_id"])], headline) for card in cards[day]
+        ]
         digest = document_hash({"date": day.isoformat(), "league": league, "games": games})
         return games, digest
 
