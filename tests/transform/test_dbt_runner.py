@@ -331,3 +331,18 @@ def test_only_the_newest_kept_parses_stay(tmp_path: Path, monkeypatch: pytest.Mo
     kept = {p.name for p in tmp_path.glob("*.msgpack")}
     assert kept == {dbt_runner._kept_file(tmp_path, (str(n),)).name for n in (2, 3)}
     assert not list(tmp_path.glob("*.tmp"))  # no half-written file left behind
+
+
+def test_a_parse_that_cannot_be_kept_is_said_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def full_disk(self: Path, data: bytes) -> int:
+        with open(self, "wb") as half:
+            half.write(data[:10])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Manifest, "to_msgpack", lambda self, encoder: b"parsed" * 10)
+    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    dbt_runner._keep(tmp_path, ("k",), Manifest(), "warehouse")
+    assert "could not keep the parsed dbt project" in caplog.text
+    assert list(tmp_path.iterdir()) == []  # neither a kept file nor a half-written one

@@ -98,6 +98,13 @@ def test_run_lock_refuses_a_second_holder(warehouse_url: str) -> None:
         second.close()
 
 
+def test_unreachable_postgres_is_a_clear_error() -> None:
+    wh = connect("postgresql://postgres:secret@127.0.0.1:1/nowhere")
+    with pytest.raises(WarehouseError, match="cannot connect to PostgreSQL") as info:
+        wh.scalar("select 1")
+    assert "secret" not in str(info.value)
+
+
 def test_a_released_run_lock_is_free_before_its_connection_closes(
     warehouse_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

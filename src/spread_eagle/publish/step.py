@@ -21,7 +21,7 @@ from spread_eagle.publish.documents import export_after_publish
 from spread_eagle.publish.slate import build_card, document_hash
 from spread_eagle.run import RunContext, StepOutcome, signals
 from spread_eagle.run.step import until_failure
-from spread_eagle.transform.dbt_runner import raise_for_failures, record_results, run_dbt
+from spread_eagle.transform.dbt_runner import raise_for_failures, record_results, run_dbt_for
 from spread_eagle.warehouse import Warehouse, marks
 
 log = logging.getLogger(__name__)
@@ -42,14 +42,8 @@ def publish(ctx: RunContext) -> StepOutcome:
 
 def build_ui(ctx: RunContext) -> None:
     """dbt build of the publish-time UI relations (ui__*), from facts, features and outputs."""
-    outcome = run_dbt(
-        ctx.warehouse,
-        ["build", "--select", "tag:publish", "--exclude-resource-type", "unit_test"],
-        league=ctx.league,
-        as_of=ctx.as_of,
-        work_dir=ctx.settings.log_dir / "dbt" / ctx.league.league,
-        threads=ctx.settings.dbt_threads,
-        parse_cache=ctx.settings.dbt_parse_cache,
+    outcome = run_dbt_for(
+        ctx, ["build", "--select", "tag:publish", "--exclude-resource-type", "unit_test"]
     )
     record_results(ctx.warehouse, ctx.run_id, STEP, outcome)
     raise_for_failures(outcome, "dbt build of the UI relations")

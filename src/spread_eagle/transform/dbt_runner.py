@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
 import json
 import logging
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from spread_eagle.config import PACKAGE_DIR
 from spread_eagle.leagues import League
-from spread_eagle.run import signals
+from spread_eagle.run import RunContext, signals
 from spread_eagle.warehouse import Warehouse
 from spread_eagle.warehouse.errors import disk_full, one_line, session_ended
 
@@ -130,6 +131,7 @@ def _behavior_flag_source() -> str:
     return "Unknown"
 
 
+@functools.cache
 def _spare_dbt_the_stack_walk() -> None:
     """Install `_behavior_flag_source` in dbt_common (once; nothing if its internals moved)."""
     from dbt_common import behavior_flags
@@ -216,6 +218,7 @@ def _retarget(manifest: Manifest, old: str, new: str) -> bool:
     return True
 
 
+@functools.cache  # read once a process: the installed packages do not change under it
 def _parse_versions() -> str:
     """What a kept parse is only valid for, beside the project: dbt and its adapters' versions."""
     from importlib.metadata import PackageNotFoundError, version
@@ -277,10 +280,10 @@ def _keep(cache_dir: Path | None, key: tuple[str, ...], manifest: Manifest, data
     from dbt.parser.manifest import extended_mashumaro_encoder
 
     path = _kept_file(cache_dir, key)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     name = database.encode()
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         partial.write_bytes(
             _KEPT_MAGIC
             + len(name).to_bytes(4, "big")
@@ -289,6 +292,7 @@ def _keep(cache_dir: Path | None, key: tuple[str, ...], manifest: Manifest, data
         )
         os.replace(partial, path)  # whole or not at all, whoever else writes the same key
     except Exception as exc:  # a full disk, or a project msgpack cannot hold
+        partial.unlink(missing_ok=True)  # what a full disk let through
         log.warning("could not keep the parsed dbt project in %s: %s", cache_dir, exc)
         return
     kept = sorted(cache_dir.glob("*.msgpack"), key=_modified, reverse=True)
@@ -513,4 +517,21 @@ def raise_for_failures(outcome: DbtOutcome, what: str) -> None:
     raise DbtError(
         f"{what} failed on {len(failed)} node(s): {listed}{more}. "
         "Inspect with `dbt build` from the dbt/ folder (see README)."
+    )
+
+
+def run_dbt_for(
+    ctx: RunContext, args: Sequence[str], extra_vars: dict[str, Any] | None = None
+) -> DbtOutcome:
+    """`run_dbt` as a run's step calls it: the run's warehouse, league and clock, and the
+    settings' dbt folder (the league's, under the log folder), threads and kept parse."""
+    return run_dbt(
+        ctx.warehouse,
+        args,
+        league=ctx.league,
+        as_of=ctx.as_of,
+        work_dir=ctx.settings.log_dir / "dbt" / ctx.league.league,
+        threads=ctx.settings.dbt_threads,
+        extra_vars=extra_vars,
+        parse_cache=ctx.settings.dbt_parse_cache,
     )

@@ -13,7 +13,7 @@ from datetime import date
 
 from spread_eagle.corrections import pending_rebuild_from, record_applied
 from spread_eagle.run import RunContext, StepOutcome
-from spread_eagle.transform.dbt_runner import raise_for_failures, record_results, run_dbt
+from spread_eagle.transform.dbt_runner import raise_for_failures, record_results, run_dbt_for
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +43,7 @@ def transform(ctx: RunContext, rebuild_from: date | None = None) -> StepOutcome:
     if corrected is not None and corrected < start:
         log.info("re-processing incremental features from %s: a result was corrected", corrected)
         start = corrected
-    outcome = run_dbt(
-        ctx.warehouse,
-        TRANSFORM_ARGS,
-        league=ctx.league,
-        as_of=ctx.as_of,
-        work_dir=ctx.settings.log_dir / "dbt" / ctx.league.league,
-        threads=ctx.settings.dbt_threads,
-        parse_cache=ctx.settings.dbt_parse_cache,
-        extra_vars={"rebuild_from": start.isoformat()},
-    )
+    outcome = run_dbt_for(ctx, TRANSFORM_ARGS, extra_vars={"rebuild_from": start.isoformat()})
     record_results(ctx.warehouse, ctx.run_id, STEP, outcome)
     summary = outcome.summary()
     log.info(
