@@ -170,13 +170,16 @@ def test_quarantined_schedule_records_fail_the_run_unless_accepted(
     assert "2 quarantined schedule records accepted" in check
 
 
-def test_dbt_by_hand_reaches_the_configured_database(published_url: str) -> None:
+def test_dbt_by_hand_reaches_the_configured_database(published_url: str, tmp_path: Path) -> None:
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("SPREAD_EAGLE_DBT", "SPREAD_EAGLE_PG_", "SPREAD_EAGLE_DUCKDB"))
     }
-    env.update(DO_NOT_TRACK="1", SPREAD_EAGLE_DATABASE_URL=published_url)
+    # dbt's log goes to the test's folder, not dbt/logs in the checkout.
+    env.update(
+        DO_NOT_TRACK="1", SPREAD_EAGLE_DATABASE_URL=published_url, DBT_LOG_PATH=str(tmp_path)
+    )
     dbt = Path(sys.executable).parent / "dbt"
     done = subprocess.run(
         [str(dbt), "debug", "--profiles-dir", "."],
