@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from spread_eagle.leagues import load_league
 from spread_eagle.transform.dbt_runner import DbtError, run_dbt
+from spread_eagle.warehouse import connect
 
 TERMINATED = (
     "Database Error\n  server closed the connection unexpectedly\n"
@@ -123,3 +125,22 @@ def test_results_that_cannot_be_written_name_the_full_disk(
     assert str(info.value).startswith(
         f"dbt build crashed: the disk holding {target} is full (no space left on device)"
     )
+
+
+def test_the_log_a_real_crash_names_holds_its_error(tmp_path: Path) -> None:
+    """The message's dbt.log exists: `--log-level none` alone switched dbt's file log off too, so
+    the log a crash named was never written."""
+    with connect(f"duckdb:///{tmp_path / 'w.duckdb'}") as wh:
+        wh.migrate()
+        with pytest.raises(DbtError) as info:
+            run_dbt(
+                wh,
+                ["run-operation", "no_such_macro"],
+                league=load_league("nfl"),
+                work_dir=tmp_path / "dbt",
+            )
+    said = str(info.value)
+    log = tmp_path / "dbt" / "logs" / "dbt.log"
+    assert said.endswith(f"(dbt's log: {log})")
+    assert "no_such_macro" in said and "no_such_macro" in log.read_text(encoding="utf-8")
+    assert isinstance(info.value.__cause__, Exception)  # dbt's own exception, for a traceback
