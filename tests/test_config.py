@@ -77,9 +77,18 @@ def test_secrets_never_reach_logs(tmp_path: Path, capsys: pytest.CaptureFixture[
     text = path.read_text()
     records = [json.loads(line) for line in text.splitlines()]
     assert SECRET not in text and "hunter2" not in text
-    assert SECRET not in capsys.readouterr().err
+    console = capsys.readouterr().err
+    assert SECRET not in console and "request failed: 401 for key ***" in console
     assert all(r["run_id"] == "r1" and r["step"] == "ingest_slate" for r in records)
     assert "apiKey=***" in records[0]["message"]
+    # the exception's traceback is in the file's record (redacted), never on the console
+    failed = records[1]
+    assert failed["message"] == "request failed: 401 for key ***"
+    assert failed["traceback"].startswith("Traceback (most recent call last):")
+    assert "test_secrets_never_reach_logs" in failed["traceback"]
+    assert failed["traceback"].endswith("RuntimeError: 401 for key ***")
+    assert all("traceback" not in r for r in (records[0], records[2]))
+    assert "Traceback" not in console
 
 
 def test_database_password_is_redacted() -> None:

@@ -2,7 +2,8 @@
 
 Every record carries `run_id` and `step` (from context variables the runner sets), goes to the
 console for a person and to a JSON-lines file for machines, and passes a redaction filter so a
-secret never reaches either.
+secret never reaches either. A record logged with an exception is one line on the console; the
+file's record also carries the (redacted) traceback.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextvars
 import json
 import logging
 import sys
+import traceback
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,7 +51,10 @@ class _ContextFilter(logging.Filter):
         record.step = current_step.get()
         message = record.getMessage()
         if record.exc_info and record.exc_info[1] is not None:
+            # One line for the console; the traceback, redacted like the message, for the file.
             message = f"{message}: {record.exc_info[1]}"
+            trace = "".join(traceback.format_exception(record.exc_info[1])).rstrip()
+            record.traceback = redact_text(trace, self.secrets)
             record.exc_info = None
             record.exc_text = None
         record.msg = redact_text(message, self.secrets)
@@ -69,6 +74,8 @@ class JsonLinesFormatter(logging.Formatter):
                 "run_id": getattr(record, "run_id", None),
                 "step": getattr(record, "step", None),
                 "message": record.getMessage(),
+                # only on records logged with an exception (log.exception, exc_info=)
+                **({"traceback": record.traceback} if hasattr(record, "traceback") else {}),
             },
             sort_keys=False,
         )
