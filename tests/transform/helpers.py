@@ -70,6 +70,7 @@ def dbt(settings: Settings, args: list[str], **extra_vars: Any) -> DbtOutcome:
             work_dir=settings.log_dir / "dbt",
             threads=settings.dbt_threads,
             extra_vars=extra_vars or None,
+            parse_cache=settings.dbt_parse_cache,
         )
     failed = outcome.failures()
     assert outcome.success, [(n.unique_id, n.message) for n in failed[:5]]

@@ -15,6 +15,7 @@ import pytest
 from spread_eagle.leagues import load_league
 from spread_eagle.transform.dbt_runner import DbtError, run_dbt
 from spread_eagle.warehouse import connect
+from tests.conftest import make_settings
 
 TERMINATED = (
     "Database Error\n  server closed the connection unexpectedly\n"
@@ -130,7 +131,8 @@ def test_results_that_cannot_be_written_name_the_full_disk(
 def test_the_log_a_real_crash_names_holds_its_error(tmp_path: Path) -> None:
     """The message's dbt.log exists: `--log-level none` alone switched dbt's file log off too, so
     the log a crash named was never written."""
-    with connect(f"duckdb:///{tmp_path / 'w.duckdb'}") as wh:
+    settings = make_settings(tmp_path, f"duckdb:///{tmp_path / 'w.duckdb'}")
+    with connect(settings.database_url) as wh:
         wh.migrate()
         with pytest.raises(DbtError) as info:
             run_dbt(
@@ -138,6 +140,7 @@ def test_the_log_a_real_crash_names_holds_its_error(tmp_path: Path) -> None:
                 ["run-operation", "no_such_macro"],
                 league=load_league("nfl"),
                 work_dir=tmp_path / "dbt",
+                parse_cache=settings.dbt_parse_cache,  # the test run's kept parse
             )
     said = str(info.value)
     log = tmp_path / "dbt" / "logs" / "dbt.log"
