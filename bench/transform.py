@@ -75,25 +75,34 @@ def context(settings: Settings, day: date) -> RunContext:
     )
 
 
+def history_settings(url: str, folder: Path, logs: str, first_season: int) -> Settings:
+    """Settings on `url` whose games file holds the seasons from `first_season` on."""
+    return Settings(
+        _env_file=None,
+        database_url=url,
+        log_dir=folder / logs,
+        games_file=games_file(folder, first_season),
+    )  # type: ignore[call-arg]
+
+
+def landed(settings: Settings, day: date) -> RunContext:
+    """A run of `day` with its slate and results ingested: what its transform builds from."""
+    ctx = context(settings, day)
+    ingest_slate(ctx)
+    ingest_results(ctx)
+    return ctx
+
+
 def daily_transform_seconds(
     engine: str, folder: Path, pg_url: str, first_season: int, repeats: int = REPEATS
 ) -> tuple[list[float], int]:
     url = new_url(engine, folder, pg_url)
     try:
-        settings = Settings(
-            _env_file=None,
-            database_url=url,
-            log_dir=folder / f"logs_{engine}_{first_season}",
-            games_file=games_file(folder, first_season),
-        )  # type: ignore[call-arg]
-        warm = context(settings, PREVIOUS_DAY)  # history up to the previous game day, built once
-        ingest_slate(warm)
-        ingest_results(warm)
+        settings = history_settings(url, folder, f"logs_{engine}_{first_season}", first_season)
+        warm = landed(settings, PREVIOUS_DAY)  # history up to the previous game day, built once
         transform(warm)
         warm.warehouse.close()
-        ctx = context(settings, DAY)
-        ingest_slate(ctx)
-        ingest_results(ctx)
+        ctx = landed(settings, DAY)
         timings = []
         for _ in range(repeats):  # the same day's transform again (a re-run), median of REPEATS
             started = time.perf_counter()

@@ -76,7 +76,8 @@ def test_transform_step_records_every_dbt_node_in_the_ledger(
     assert by_id["model.spread_eagle.feat__game"]["status"] == "success"
     assert len(recorded) == outcome.counts["dbt_nodes"]
     tests = [r for r in recorded if r["resource_type"] == "test"]
-    assert len(tests) > 30 and all(r["status"] == "pass" for r in tests)
+    # one `every_row_holds` a relation (its keys included) and the relationships to a game
+    assert len(tests) > 20 and all(r["status"] == "pass" for r in tests)
     # every staging, fact and feature relation built is held to its row rules (one test each)
     built = [r["unique_id"].split(".")[2] for r in recorded if r["resource_type"] == "model"]
     held = {r["unique_id"].split(".")[2] for r in tests}

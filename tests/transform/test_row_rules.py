@@ -36,9 +36,12 @@ def test_every_row_holds_fails_each_broken_rule_and_names_it(
     assert statuses["rules_probe"][0] == "success"
     status, message = statuses["rules_probe_rows_hold"]
     # the failure says which rules its rows break (what the ledger and the step's error carry)
-    assert status == "fail" and (message or "").startswith("Got 6 results")
-    assert "1 row(s) break amount is null; 1 row(s) break game_type not accepted" in (message or "")
-    assert (message or "").endswith("; +1 more combinations")
+    assert status == "fail" and (message or "").startswith("Got 10 results")
+    assert (message or "").endswith(
+        ": 2 row(s) break pair_id not unique; 2 row(s) break pair_id not unique, (pair_id,"
+        " amount) not unique; 1 row(s) break amount is null; 1 row(s) break game_type not accepted;"
+        " 1 row(s) break kind is null; +3 more combinations"
+    )
 
     compiled = next((work / "target" / "compiled").rglob("rules_probe_rows_hold.sql"))
     with connect(warehouse_url) as wh:
@@ -52,4 +55,8 @@ def test_every_row_holds_fails_each_broken_rule_and_names_it(
         "rule broken": "teams differ",
         "out of bounds": "points within 0-10",
         "two broken": "kind is null, points within 0-10",
+        "duplicate key 1": "pair_id not unique, (pair_id, amount) not unique",
+        "duplicate key 2": "pair_id not unique, (pair_id, amount) not unique",
+        "duplicate null key 1": "pair_id not unique",
+        "duplicate null key 2": "pair_id not unique",
     }
