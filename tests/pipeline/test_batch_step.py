@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
@@ -17,6 +19,7 @@ from spread_eagle.warehouse import connect
 from tests.conftest import make_settings
 
 DAYS = [date(2024, 11, 21), date(2024, 11, 24), date(2024, 11, 25)]
+PG_URL = "postgresql://u@db.example:5433/w"
 
 
 def _runs(tmp_path: Path) -> list[RunContext]:
@@ -72,3 +75,24 @@ def test_a_batch_that_fails_for_one_run_records_it_like_a_run_of_its_own(
     assert broken["summarize"]["status"] == "skipped"
     assert after["predict"]["status"] == "pending" and after["run"]["status"] == "running"
     ctxs[0].warehouse.close()
+
+
+def test_a_session_the_server_ended_is_said_so_never_cannot_connect() -> None:
+    """psycopg words a terminated session "server closed the connection unexpectedly" when it did
+    not read the server's last message (seen under load in CI): the step's error says the session
+    was ended, not that PostgreSQL cannot be reached (and to start the server)."""
+    import psycopg
+
+    from spread_eagle.pipeline.runner import _storage_cause
+
+    ctx = cast(RunContext, SimpleNamespace(warehouse=SimpleNamespace(url=PG_URL)))
+    ended = psycopg.OperationalError(
+        "consuming input failed: server closed the connection unexpectedly\n\tThis probably "
+        "means the server terminated abnormally\n\tbefore or while processing the request."
+    )
+    said = _storage_cause(ctx, ended) or ""
+    assert said.startswith("PostgreSQL at db.example:5433 ended this connection (consuming input")
+    assert "terminated it" in said and "cannot connect" not in said and "\n" not in said
+    # a failure that is not a session ending keeps its own words
+    refused = psycopg.OperationalError('database "w" does not exist')
+    assert 'has no database "w"' in (_storage_cause(ctx, refused) or "")

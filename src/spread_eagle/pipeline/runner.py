@@ -39,7 +39,13 @@ from spread_eagle.run import (
 )
 from spread_eagle.run.step import Progress
 from spread_eagle.warehouse import LockLostError, Warehouse, connect
-from spread_eagle.warehouse.errors import STORAGE_ERRNOS, explain, os_errno, postgres_cause
+from spread_eagle.warehouse.errors import (
+    STORAGE_ERRNOS,
+    explain,
+    os_errno,
+    postgres_cause,
+    session_ended,
+)
 
 log = logging.getLogger(__name__)
 
@@ -175,8 +181,11 @@ def _storage_cause(ctx: RunContext, exc: Exception) -> str | None:
 
     if isinstance(exc, LockLostError):
         return str(exc)
-    if isinstance(exc, psycopg.OperationalError):
-        return postgres_cause(ctx.warehouse.url, str(exc))
+    if isinstance(exc, psycopg.OperationalError):  # on the run's open session: never "cannot
+        # connect" for a session the server ended (a reconnect that fails is a WarehouseError)
+        return session_ended(ctx.warehouse.url, str(exc)) or postgres_cause(
+            ctx.warehouse.url, str(exc)
+        )
     if isinstance(exc, OSError | duckdb.Error) and os_errno(exc) in STORAGE_ERRNOS:
         return explain(exc, ctx.warehouse.url)
     return None
