@@ -391,6 +391,9 @@ def run_dbt(
             "--log-level-file",
             "error",
             "--no-use-colors",
+            # dbt lists the relations of the schemas it builds in, not of every schema in the
+            # project: the publish step's build of ui__* took 0.86 -> 0.69 s warm (DuckDB).
+            "--cache-selected-only",
         ]
     # The league's constants are vars (the same for every run of it); the run's own values go in
     # the environment, which the project reads only when executing (macro `run_value`), so dbt's
