@@ -69,26 +69,30 @@ def pytest_configure(config: pytest.Config) -> None:
             ) from exc
 
 
-# The longest modules, longest first (seconds on both engines, measured with --durations). With
-# `--dist loadscope` each module goes whole to one worker, in collection order, to whichever worker
-# is free: the longest first leaves short ones to even out the end, where collected alphabetically
-# the runbook and the web tests started last and one worker idled while the other ran them.
+# The longest modules, longest first (seconds on both engines as 4 workers share 2 cores, summed
+# from --durations). With `--dist loadscope` each module goes whole to one worker, in collection
+# order, to whichever worker is free: the longest first leaves short ones to even out the end, where
+# collected alphabetically the runbook and the web tests started last and one worker idled while the
+# other ran them.
 LONGEST_MODULES = (
-    "pipeline/test_operations.py",  # 105
-    "web/test_app.py",  # 65 with the other web modules, its unit (SHARED_SCOPES)
-    "pipeline/test_daily_run.py",  # 61
-    "test_runbook.py",  # 57
-    "pipeline/test_integrity.py",  # 52
-    "pipeline/test_backfill_batch_walk.py",  # 40
-    "test_corrections.py",  # 32
-    "pipeline/test_two_leagues.py",  # 31
-    "transform/test_incremental.py",  # 31
-    "test_slate_history.py",  # 26
-    "transform/test_dbt_project.py",  # 24
-    "summarize/test_step.py",  # 22
-    "pipeline/test_backfill.py",  # 21
-    "transform/test_leakage.py",  # 20
-    "test_cli.py",  # 20
+    "pipeline/test_operations.py",  # 165
+    "test_runbook.py",  # 103
+    "pipeline/test_daily_run.py",  # 101
+    "pipeline/test_integrity.py",  # 92
+    "web/test_app.py",  # 81 with the other web modules, its unit (SHARED_SCOPES)
+    "transform/test_incremental.py",  # 72
+    "pipeline/test_backfill_batch_walk.py",  # 65
+    "test_corrections.py",  # 55
+    "pipeline/test_two_leagues.py",  # 53
+    "transform/test_dbt_project.py",  # 49
+    "predict/backtest/test_backtest.py",  # 40
+    "ingest/test_odds_api.py",  # 40
+    "pipeline/test_backfill.py",  # 39
+    "transform/test_leakage.py",  # 29
+    "summarize/test_step.py",  # 27
+    "leagues/test_leagues.py",  # 27
+    "pipeline/test_scheduled.py",  # 26
+    "test_cli.py",  # 25
 )
 
 

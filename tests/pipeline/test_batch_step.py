@@ -84,6 +84,7 @@ def test_a_session_the_server_ended_is_said_so_never_cannot_connect() -> None:
     import psycopg
 
     from spread_eagle.pipeline.runner import _storage_cause
+    from spread_eagle.warehouse.errors import explain
 
     ctx = cast(RunContext, SimpleNamespace(warehouse=SimpleNamespace(url=PG_URL)))
     ended = psycopg.OperationalError(
@@ -93,6 +94,9 @@ def test_a_session_the_server_ended_is_said_so_never_cannot_connect() -> None:
     said = _storage_cause(ctx, ended) or ""
     assert said.startswith("PostgreSQL at db.example:5433 ended this connection (consuming input")
     assert "terminated it" in said and "cannot connect" not in said and "\n" not in said
+    # the front door (an error escaping a command) says the same, from the same function
+    assert explain(ended, PG_URL) == said
     # a failure that is not a session ending keeps its own words
     refused = psycopg.OperationalError('database "w" does not exist')
     assert 'has no database "w"' in (_storage_cause(ctx, refused) or "")
+    assert explain(refused, PG_URL) == _storage_cause(ctx, refused)

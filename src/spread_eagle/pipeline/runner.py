@@ -39,13 +39,7 @@ from spread_eagle.run import (
 )
 from spread_eagle.run.step import Progress
 from spread_eagle.warehouse import LockLostError, Warehouse, connect
-from spread_eagle.warehouse.errors import (
-    STORAGE_ERRNOS,
-    explain,
-    os_errno,
-    postgres_cause,
-    session_ended,
-)
+from spread_eagle.warehouse.errors import STORAGE_ERRNOS, explain, os_errno
 
 log = logging.getLogger(__name__)
 
@@ -181,12 +175,9 @@ def _storage_cause(ctx: RunContext, exc: Exception) -> str | None:
 
     if isinstance(exc, LockLostError):
         return str(exc)
-    if isinstance(exc, psycopg.OperationalError):  # on the run's open session: never "cannot
-        # connect" for a session the server ended (a reconnect that fails is a WarehouseError)
-        return session_ended(ctx.warehouse.url, str(exc)) or postgres_cause(
-            ctx.warehouse.url, str(exc)
-        )
-    if isinstance(exc, OSError | duckdb.Error) and os_errno(exc) in STORAGE_ERRNOS:
+    if isinstance(exc, psycopg.OperationalError) or (
+        isinstance(exc, OSError | duckdb.Error) and os_errno(exc) in STORAGE_ERRNOS
+    ):
         return explain(exc, ctx.warehouse.url)
     return None
 

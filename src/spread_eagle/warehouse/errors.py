@@ -200,7 +200,9 @@ def explain(exc: BaseException, database_url: str | None = None) -> str | None:
         import psycopg
 
         if isinstance(exc, psycopg.OperationalError) and database_url:
-            return postgres_cause(database_url, str(exc))
+            # raised on an open session (a failed connect is a WarehouseError above): a session
+            # the server ended is never "cannot connect ... start the server"
+            return session_ended(database_url, str(exc)) or postgres_cause(database_url, str(exc))
         if isinstance(exc, psycopg.Error):
             return f"PostgreSQL error: {one_line(str(exc))[:300]}; {DOCTOR}"
     except ImportError:  # pragma: no cover - psycopg is a dependency
