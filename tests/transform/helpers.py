@@ -9,20 +9,35 @@ from __future__ import annotations
 import csv
 import io
 import math
+import shutil
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from spread_eagle.config import BUNDLED_GAMES_FILE, Settings
 from spread_eagle.ingest.steps import ingest_results, ingest_slate
 from spread_eagle.leagues import load_league
 from spread_eagle.run.context import RunContext, default_as_of, new_run_id
+from spread_eagle.transform import dbt_runner
 from spread_eagle.transform.dbt_runner import DbtOutcome, run_dbt
 from spread_eagle.warehouse import connect
 
 RESULT_COLUMNS = ("away_score", "home_score", "result", "total", "overtime")
 MODELS = ["run", "--exclude", "tag:publish"]
+
+
+def project_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the dbt project (without what dbt run by hand writes there) that `run_dbt`
+    builds from for the rest of the test: a test adds or edits models in it."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(
+        dbt_runner.DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs")
+    )
+    monkeypatch.setattr(dbt_runner, "DBT_PROJECT_DIR", project)
+    return project
 
 
 def write_games(path: Path, keep: Callable[[dict[str, str]], dict[str, str] | None]) -> Path:

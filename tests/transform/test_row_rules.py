@@ -13,6 +13,7 @@ from spread_eagle.leagues import load_league
 from spread_eagle.transform import dbt_runner
 from spread_eagle.warehouse import connect
 from tests.conftest import FIXTURES
+from tests.transform.helpers import project_copy
 
 PROBE = FIXTURES / "dbt_row_rules"
 
@@ -20,12 +21,8 @@ PROBE = FIXTURES / "dbt_row_rules"
 def test_every_row_holds_fails_each_broken_rule_and_names_it(
     warehouse_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project = tmp_path / "dbt_project"
-    shutil.copytree(
-        dbt_runner.DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs")
-    )
+    project = project_copy(tmp_path, monkeypatch)
     shutil.copytree(PROBE, project / "models" / "probe")
-    monkeypatch.setattr(dbt_runner, "DBT_PROJECT_DIR", project)
     work = tmp_path / "dbt"
     with connect(warehouse_url) as wh:
         wh.migrate()
