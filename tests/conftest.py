@@ -70,17 +70,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # The longest modules, longest first (seconds on both engines as 4 workers share 2 cores, summed
-# from --durations). With `--dist loadscope` each module goes whole to one worker, in collection
-# order, to whichever worker is free: the longest first leaves short ones to even out the end, where
-# collected alphabetically the runbook and the web tests started last and one worker idled while the
-# other ran them.
+# from --durations), but the first four handed out include two that build their own warehouses
+# (the web tests, the incremental builds): when all four needed the shared published warehouse,
+# three waited while the first built it (`published_template`) and a core idled for 8-10 s. With
+# `--dist loadscope` each module goes whole to one worker, in collection order, to whichever worker
+# is free: the longest first leaves short ones to even out the end, where collected alphabetically
+# the runbook and the web tests started last and one worker idled while the other ran them.
 LONGEST_MODULES = (
-    "pipeline/test_operations.py",  # 165
-    "test_runbook.py",  # 103
-    "pipeline/test_daily_run.py",  # 101
-    "pipeline/test_integrity.py",  # 92
-    "web/test_app.py",  # 81 with the other web modules, its unit (SHARED_SCOPES)
-    "transform/test_incremental.py",  # 72
+    "pipeline/test_operations.py",  # 165, published
+    "web/test_app.py",  # 81 with the other web modules, its unit (SHARED_SCOPES); its own
+    "transform/test_incremental.py",  # 72, its own
+    "test_runbook.py",  # 103, published
+    "pipeline/test_daily_run.py",  # 101, published
+    "pipeline/test_integrity.py",  # 92, published
     "pipeline/test_backfill_batch_walk.py",  # 65
     "test_corrections.py",  # 55
     "pipeline/test_two_leagues.py",  # 53
