@@ -36,19 +36,20 @@
 {%- endmacro %}
 
 {#- PostgreSQL replaces a view only when its columns keep their names, order and types
-    (42P16 otherwise): a view whose columns changed is dropped and created anew, and the views
-    built on it go with it (CASCADE) until the build reaches them, as with dbt's default. -#}
+    (42P16 otherwise): a view whose columns changed is dropped and created anew by the same
+    statement, and the views built on it go with it (CASCADE) until the build reaches them, as
+    with dbt's default. -#}
 {% macro postgres__spread_eagle_replace_view(relation, sql) -%}
   do $spread_eagle_view$
+  declare
+    replace_view constant text := $spread_eagle_sql$
+      {{ default__spread_eagle_replace_view(relation, sql) }}
+    $spread_eagle_sql$;
   begin
-    execute $spread_eagle_sql$ create or replace view {{ relation }} as (
-      {{ sql }}
-    ) $spread_eagle_sql$;
+    execute replace_view;
   exception when invalid_table_definition then
     execute $spread_eagle_sql$ drop view {{ relation }} cascade $spread_eagle_sql$;
-    execute $spread_eagle_sql$ create view {{ relation }} as (
-      {{ sql }}
-    ) $spread_eagle_sql$;
+    execute replace_view;
   end
   $spread_eagle_view$
 {%- endmacro %}
